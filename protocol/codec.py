@@ -1,0 +1,104 @@
+"""Encoding and validating signaling messages.
+
+One decoder per direction, built once: a message that is not JSON, is too large,
+names an unknown ``type`` or a field of the wrong shape becomes a
+:class:`ProtocolError` with a stable ``code`` that the receiver sends back in an
+``error`` message, instead of an exception escaping into a connection handler.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import msgspec
+
+from protocol.messages import (
+    MAX_MESSAGE_BYTES,
+    CaseworkerToConsole,
+    ConsoleToCaseworker,
+    ConsoleToTerminal,
+    Message,
+    TerminalToConsole,
+)
+
+T = TypeVar("T")
+
+
+class ProtocolError(Exception):
+    """A message was refused; ``code`` is one of the stable codes below."""
+
+    TOO_LARGE = "too_large"
+    MALFORMED = "malformed"
+    UNKNOWN_TYPE = "unknown_type"
+    INVALID = "invalid"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+_encoder = msgspec.json.Encoder()
+
+
+def encode(message: Message) -> str:
+    """Serialize a message to the JSON text sent over the WebSocket."""
+    return _encoder.encode(message).decode()
+
+
+class Decoder(Generic[T]):
+    """Validates incoming text or bytes against the union a receiver accepts."""
+
+    def __init__(self, union: Any) -> None:
+        self._decoder: msgspec.json.Decoder[Any] = msgspec.json.Decoder(union)
+
+    def decode(self, data: str | bytes) -> T:
+        """Decode one message or raise :class:`ProtocolError`."""
+        raw = data.encode() if isinstance(data, str) else data
+        if len(raw) > MAX_MESSAGE_BYTES:
+            raise ProtocolError(
+                ProtocolError.TOO_LARGE,
+                f"message of {len(raw)} bytes exceeds the limit of {MAX_MESSAGE_BYTES}",
+            )
+        try:
+            return self._decoder.decode(raw)  # type: ignore[no-any-return]
+        except msgspec.DecodeError as err:
+            raise _classify(raw, err) from err
+
+
+def _classify(raw: bytes, err: msgspec.DecodeError) -> ProtocolError:
+    """Tell malformed JSON, an unknown type and an invalid field apart."""
+    try:
+        obj = msgspec.json.decode(raw)
+    except msgspec.DecodeError:
+        return ProtocolError(ProtocolError.MALFORMED, "message is not valid JSON")
+    if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
+        return ProtocolError(
+            ProtocolError.MALFORMED, "message must be a JSON object with a string 'type'"
+        )
+    text = str(err)
+    if "Invalid value" in text and "`$.type`" in text:
+        return ProtocolError(
+            ProtocolError.UNKNOWN_TYPE, f"unknown or not allowed message type {obj['type']!r}"
+        )
+    return ProtocolError(ProtocolError.INVALID, f"invalid {obj['type']!r} message: {text}")
+
+
+def terminal_decoder() -> Decoder[TerminalToConsole]:
+    """Decoder the console uses for messages from terminals."""
+    return Decoder(TerminalToConsole)
+
+
+def caseworker_decoder() -> Decoder[CaseworkerToConsole]:
+    """Decoder the console uses for messages from caseworker browsers."""
+    return Decoder(CaseworkerToConsole)
+
+
+def to_terminal_decoder() -> Decoder[ConsoleToTerminal]:
+    """Decoder the terminal uses for messages from the console."""
+    return Decoder(ConsoleToTerminal)
+
+
+def to_caseworker_decoder() -> Decoder[ConsoleToCaseworker]:
+    """Decoder for messages the console sends to caseworkers (used in tests)."""
+    return Decoder(ConsoleToCaseworker)
