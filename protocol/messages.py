@@ -49,7 +49,7 @@ class IceServer(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_de
     credential: str | None = None
 
 
-class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True, frozen=True):
+class Message(msgspec.Struct, tag_field="type", forbid_unknown_fields=True):
     """Base of every signaling message; the tag is the ``type`` field."""
 
 
@@ -196,9 +196,7 @@ class Assigned(Message, tag="call.assigned"):
     ice_servers: list[IceServer]
 
 
-TerminalToConsole = (
-    Hello | Ping | CallRequest | CallCancel | Hangup | RtcOffer | PartsReport
-)
+TerminalToConsole = Hello | Ping | CallRequest | CallCancel | Hangup | RtcOffer | PartsReport
 ConsoleToTerminal = Welcome | Pong | Error | Queued | Answered | RtcAnswer | Ended
 CaseworkerToConsole = Hello | Ping | Answer | Hangup | RtcAnswer
 ConsoleToCaseworker = Welcome | Pong | Error | QueueUpdate | Assigned | RtcOffer | Ended

@@ -1,0 +1,57 @@
+# Bürgerterminal: the two commands of the README, and the steps they need.
+#   make demo   console + simulated terminal on this machine
+#   make test   lint, type check and the whole test suite (installs what is missing)
+# Both are idempotent on a fresh Debian 12 machine: apt packages are installed only when
+# missing, the venv is rebuilt only when pyproject.toml changes.
+
+PYTHON      ?= python3
+VENV        ?= .venv
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.installed
+APT_PACKAGES := python3-venv python3-dev chromium fonts-dejavu-core ca-certificates
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: demo test lint typecheck unit e2e bench system-deps venv clean
+
+demo: venv
+	$(PY) scripts/demo.py
+
+test: venv lint typecheck
+	$(PY) -m pytest -ra
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: venv
+	$(VENV)/bin/mypy
+
+unit: venv
+	$(PY) -m pytest -ra -m "not e2e"
+
+e2e: venv
+	$(PY) -m pytest -ra -m e2e
+
+bench: venv
+	$(PY) bench/call_setup.py
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing Debian packages:$$missing"; \
+	  $(SUDO) apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+venv: system-deps $(STAMP)
+
+$(STAMP): pyproject.toml
+	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache test-artifacts

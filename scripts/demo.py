@@ -1,0 +1,126 @@
+"""`make demo`: the whole system on one machine, from nothing.
+
+Creates a demo municipality, a caseworker ``demo`` and a terminal in a fresh
+``var/demo/``, starts the console, enrolls the simulated terminal with its
+one-time code, starts the terminal with its kiosk, prints both addresses and
+stops everything on Ctrl-C or SIGTERM. The password comes from
+``DEMO_PASSWORD`` or is generated and printed; ports from ``CONSOLE_PORT`` and
+``KIOSK_PORT`` (8080 and 8081).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+MUNICIPALITY = "Musterstadt"
+TERMINAL = "Rathaus Musterstadt"
+
+
+def console(env: dict[str, str], *args: str) -> str:
+    """Run one `bt-console` subcommand; return its stdout."""
+    done = subprocess.run(
+        [str(BIN / "bt-console"), *args], env=env, check=True, text=True, stdout=subprocess.PIPE
+    )
+    return done.stdout.strip()
+
+
+def wait_healthy(url: str, proc: subprocess.Popen[bytes], seconds: float = 30.0) -> None:
+    """Wait until `url` answers /healthz, or fail if the process died."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"demo: {url} exited with code {proc.returncode} while starting")
+        try:
+            with urllib.request.urlopen(url + "/healthz", timeout=1) as resp:  # noqa: S310
+                json.load(resp)
+                return
+        except (OSError, urllib.error.URLError, ValueError):
+            time.sleep(0.2)
+    raise SystemExit(f"demo: {url} did not become healthy within {seconds:.0f} s")
+
+
+def main() -> int:
+    """Set up and run the demo until interrupted."""
+    console_port = os.environ.get("CONSOLE_PORT", "8080")
+    kiosk_port = os.environ.get("KIOSK_PORT", "8081")
+    password = os.environ.get("DEMO_PASSWORD") or secrets.token_urlsafe(12)
+    var = ROOT / "var" / "demo"
+    shutil.rmtree(var, ignore_errors=True)
+    env = dict(os.environ)
+    env.update(
+        BT_CONSOLE_DATA_DIR=str(var / "console"),
+        BT_TERMINAL_DATA_DIR=str(var / "terminal"),
+        BT_TERMINAL_CONSOLE_URL=f"http://127.0.0.1:{console_port}",
+        BT_TERMINAL_PIN_FACTORY="mock",
+        BT_TERMINAL_KIOSK_PORT=kiosk_port,
+        BT_PASSWORD=password,
+        PYTHONUNBUFFERED="1",
+    )
+    console(env, "migrate")
+    console(env, "add-municipality", MUNICIPALITY)
+    console(env, "add-caseworker", "--municipality", MUNICIPALITY, "--display-name", "Demo", "demo")
+    code = console(env, "add-terminal", "--municipality", MUNICIPALITY, TERMINAL).splitlines()[-1]
+
+    procs: list[subprocess.Popen[bytes]] = []
+    stopping = False
+
+    def stop(*_: object) -> None:
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        console_url = f"http://127.0.0.1:{console_port}"
+        procs.append(
+            subprocess.Popen(
+                [str(BIN / "bt-console"), "serve", "--host", "127.0.0.1", "--port", console_port],
+                env=env,
+            )
+        )
+        wait_healthy(console_url, procs[0])
+        subprocess.run([str(BIN / "bt-terminal"), "enroll", "--code", code], env=env, check=True)
+        procs.append(subprocess.Popen([str(BIN / "bt-terminal"), "run"], env=env))
+        kiosk_url = f"http://127.0.0.1:{kiosk_port}"
+        wait_healthy(kiosk_url, procs[1])
+        print(
+            "\n"
+            f"  Console (caseworker):  {console_url}   user: demo   password: {password}\n"
+            f"  Kiosk (citizen):       {kiosk_url}\n"
+            "  Open both, sign in to the console, press the big button on the kiosk, answer.\n"
+            "  Ctrl-C stops everything.\n",
+            flush=True,
+        )
+        while not stopping:
+            for proc in procs:
+                if proc.poll() is not None:
+                    print(f"demo: {proc.args[1]} exited with code {proc.returncode}", flush=True)
+                    return 1
+            time.sleep(0.3)
+        return 0
+    finally:
+        for proc in reversed(procs):
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in reversed(procs):
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        print("demo: stopped", flush=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,201 @@
+"""The whole system on one machine, for end-to-end tests and benchmarks.
+
+The console runs as its own process (`bt-console serve`), exactly as deployed, so
+it can be killed and restarted. The terminal daemon runs in this process on a
+background event loop, so tests can press its button through gpiozero's
+MockFactory. Caseworker and kiosk pages run in Debian's Chromium with fake
+camera and microphone, driven by Playwright.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+BIN = Path(sys.executable).parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for(
+    predicate: Callable[[], Any], timeout: float, interval: float = 0.02, what: str = ""
+) -> Any:
+    """Poll until `predicate` returns something truthy; return it or fail."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what or predicate}")
+        time.sleep(interval)
+
+
+def get_json(url: str) -> Any:
+    """GET a JSON document."""
+    with urllib.request.urlopen(url, timeout=2) as resp:  # noqa: S310 (loopback only)
+        return json.load(resp)
+
+
+@dataclass
+class Console:
+    """A `bt-console` with its own data directory, started and stopped as a process."""
+
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    heartbeat_s: float = 2.0
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The console's base URL."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def env(self) -> dict[str, str]:
+        """Environment for the console's CLI and server."""
+        env = dict(os.environ)
+        env.update(
+            BT_CONSOLE_DATA_DIR=str(self.data_dir),
+            BT_CONSOLE_HEARTBEAT_S=str(self.heartbeat_s),
+            PYTHONUNBUFFERED="1",
+        )
+        return env
+
+    def cli(self, *args: str, password: str | None = None) -> str:
+        """Run a `bt-console` subcommand and return its stdout."""
+        env = self.env
+        if password is not None:
+            env["BT_PASSWORD"] = password
+        done = subprocess.run(
+            [str(BIN / "bt-console"), *args],
+            env=env,
+            check=True,
+            text=True,
+            capture_output=True,
+        )
+        return done.stdout.strip()
+
+    def start(self) -> None:
+        """Start serving and wait until /healthz answers."""
+        log = (self.data_dir / "console.log").open("ab")
+        self.proc = subprocess.Popen(
+            [str(BIN / "bt-console"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self._healthy, 30, 0.05, "console /healthz")
+
+    def _healthy(self) -> bool:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            raise AssertionError(f"console exited with {self.proc.returncode}")
+        try:
+            return bool(get_json(self.url + "/healthz")["status"] == "ok")
+        except OSError:
+            return False
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        """Stop the server process (SIGKILL to simulate a crash)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
+
+
+class LoopThread:
+    """An asyncio event loop running in a daemon thread, for in-process daemons."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def submit(self, coro: Any) -> Future[Any]:
+        """Schedule a coroutine on the loop."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop)
+
+    def call(self, coro: Any, timeout: float = 15.0) -> Any:
+        """Run a coroutine on the loop and wait for its result."""
+        return self.submit(coro).result(timeout)
+
+    def close(self) -> None:
+        """Stop the loop and join the thread."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
+@contextlib.contextmanager
+def chromium() -> Iterator[Any]:
+    """A headless Debian Chromium with fake camera and microphone, via Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def login(page: Any, console_url: str, username: str, password: str) -> None:
+    """Sign a caseworker in through the console's login form."""
+    page.goto(console_url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("[data-test=login]")
+    page.wait_for_selector("[data-test=call-state]")
+
+
+FRAMES_DECODED_JS = """async (pc) => {
+  if (!pc) return 0;
+  const stats = await pc.getStats();
+  let frames = 0;
+  stats.forEach((r) => {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') frames += r.framesDecoded || 0;
+  });
+  return frames;
+}"""
+
+
+def frames_decoded(page: Any, pc_expr: str) -> int:
+    """Video frames decoded so far by the RTCPeerConnection at `pc_expr` in `page`."""
+    return int(page.evaluate(f"async () => ({FRAMES_DECODED_JS})({pc_expr})"))
