@@ -1,0 +1,78 @@
+"""Command line of the terminal daemon: ``bt-terminal [--config FILE] [enroll --code CODE | run]``.
+
+``enroll`` exchanges a code from the console for a credential (stored 0600 in the
+data directory); ``run`` (the default) starts the daemon until SIGINT or SIGTERM,
+which stop it cleanly (media closed, pins released, kiosk server shut down) so that
+systemd's restart and the next start find nothing half-open.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from pathlib import Path
+
+from appliance import SOFTWARE
+from appliance.config import Config, load_config
+from appliance.errors import TerminalError
+
+log = logging.getLogger("appliance")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``bt-terminal``; returns the exit status."""
+    parser = argparse.ArgumentParser(prog="bt-terminal", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, help="TOML config file")
+    parser.add_argument("--log-level", default="INFO")
+    sub = parser.add_subparsers(dest="command")
+    enroll_cmd = sub.add_parser("enroll", help="enroll this terminal with a code from the console")
+    enroll_cmd.add_argument("--code", required=True)
+    sub.add_parser("run", help="run the terminal daemon (default)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # The page posts stats every second in a call; per-request lines would flood the journal.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    try:
+        config = load_config(args.config)
+        if args.command == "enroll":
+            return asyncio.run(_enroll(config, args.code))
+        return asyncio.run(_run(config))
+    except TerminalError as err:
+        print(f"bt-terminal: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _enroll(config: Config, code: str) -> int:
+    from appliance.credentials import enroll, save_enrollment
+
+    enrollment = await enroll(config.console_url, code, software=SOFTWARE)
+    path = save_enrollment(config.data_dir, enrollment)
+    print(
+        f"Enrolled as {enrollment.name!r} ({enrollment.municipality}), "
+        f"terminal id {enrollment.terminal_id}; credential saved to {path}"
+    )
+    return 0
+
+
+async def _run(config: Config) -> int:
+    from appliance.credentials import load_credential
+    from appliance.daemon import build_terminal
+
+    credential = load_credential(config.data_dir)
+    terminal = build_terminal(config, credential)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, lambda: loop.create_task(terminal.stop()))
+    await terminal.run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

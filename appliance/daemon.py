@@ -1,0 +1,244 @@
+"""Wiring: build the terminal's parts from config, run them, stop them cleanly.
+
+:func:`build_terminal` is the one place that knows which concrete class implements
+which interface; everything is passed in from here (the pin factory can be passed
+in by tests: gpiozero's ``MockFactory(pin_class=MockPWMPin)``). Building binds the
+kiosk socket, so ``Terminal.kiosk_port`` is known before :meth:`Terminal.run`.
+
+A part that cannot be opened (no GPIO on a laptop, say) is reported ``missing`` in
+/healthz and to the console, and the terminal runs without it: a terminal without
+its arcade button still takes calls from the touch screen.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+from appliance import SOFTWARE
+from appliance.config import Config
+from appliance.coordinator import Coordinator
+from appliance.events import CallPressed, Event, HangupPressed, PartsChanged
+from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
+from appliance.link import Link
+from appliance.media.host_addresses import apply_host_addresses
+from appliance.media.peer import AiortcCameraLeg
+from appliance.parts.button import CallButton
+from appliance.parts.camera import Camera, create_camera
+from appliance.parts.leds import ButtonLeds
+from appliance.parts.microphone import Microphone, create_microphone
+from appliance.ports import CameraLeg, State
+from protocol.messages import IceServer
+
+log = logging.getLogger(__name__)
+
+PARTS_POLL_S = 1.0
+
+
+class _NoLeds:
+    """Stands in for a missing LED ring."""
+
+    def show(self, state: State) -> None:
+        """Nothing to show."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class Terminal:
+    """A built terminal; :meth:`run` until :meth:`stop`."""
+
+    def __init__(
+        self,
+        *,
+        config: Config,
+        coordinator: Coordinator,
+        link: Link,
+        bridge: KioskBridge,
+        kiosk: KioskServer,
+        camera: Camera,
+        microphone: Microphone,
+        call_button: CallButton | None,
+        leds: ButtonLeds | _NoLeds,
+    ) -> None:
+        self.config = config
+        self.coordinator = coordinator
+        self.link = link
+        self.bridge = bridge
+        self.kiosk = kiosk
+        self.camera = camera
+        self.microphone = microphone
+        self.call_button = call_button
+        self.leds = leds
+        self._stop: asyncio.Event | None = None
+
+    @property
+    def button(self) -> Any:
+        """The gpiozero Button (tests: ``button.pin.drive_low()``), or None if missing."""
+        return None if self.call_button is None else self.call_button.device
+
+    @property
+    def kiosk_port(self) -> int:
+        """The kiosk server's bound port."""
+        return self.kiosk.port
+
+    @property
+    def frames_sent(self) -> int:
+        """Camera frames delivered to aiortc since start."""
+        return self.camera.frames_sent
+
+    @property
+    def remote_frames_decoded(self) -> int:
+        """Remote video frames the kiosk page reported decoded (current or last call)."""
+        return self.coordinator.remote_frames_decoded
+
+    def parts(self) -> dict[str, str]:
+        """Health of the hardware parts (sent to the console)."""
+        return {
+            "camera": self.camera.health(),
+            "microphone": self.microphone.health(),
+            "button": "missing" if self.call_button is None else self.call_button.health(),
+        }
+
+    def health_parts(self) -> dict[str, str]:
+        """Parts plus the console link, for /healthz."""
+        return {**self.parts(), "console_link": self.link.status}
+
+    async def run(self) -> None:
+        """Run the coordinator, the link and the kiosk until :meth:`stop`."""
+        self._stop = asyncio.Event()
+        self.bridge.running = True
+        self.kiosk.start()
+        tasks = [
+            asyncio.create_task(self.coordinator.run(), name="coordinator"),
+            asyncio.create_task(self.link.run(), name="link"),
+            asyncio.create_task(self._watch_parts(), name="parts"),
+        ]
+        stopper = asyncio.create_task(self._stop.wait(), name="stop")
+        try:
+            done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
+            for task in done:
+                if task is not stopper and not task.cancelled() and task.exception():
+                    log.error("%s stopped unexpectedly", task.get_name(), exc_info=task.exception())
+        finally:
+            stopper.cancel()
+            for task in tasks[1:]:
+                task.cancel()
+            await self.coordinator.stop()
+            tasks[0].cancel()
+            for task in [*tasks, stopper]:
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+            self.bridge.close()
+            await asyncio.to_thread(self.kiosk.stop)
+            self.leds.close()
+            if self.call_button is not None:
+                self.call_button.close()
+            log.info("terminal stopped")
+
+    async def stop(self) -> None:
+        """Ask :meth:`run` to finish (call from the terminal's event loop)."""
+        if self._stop is not None:
+            self._stop.set()
+
+    async def _watch_parts(self) -> None:
+        last = self.parts()
+        while True:
+            await asyncio.sleep(PARTS_POLL_S)
+            now = self.parts()
+            if now != last:
+                log.info("parts changed: %s", now)
+                self.coordinator.post(PartsChanged(now))
+                last = now
+
+
+def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) -> Terminal:
+    """Build every part from ``config``; ``pin_factory`` overrides gpiozero's choice."""
+    coordinator: Coordinator
+
+    def post(event: Event) -> None:
+        coordinator.post(event)
+
+    def post_threadsafe(event: Event) -> None:
+        coordinator.post_threadsafe(event)
+
+    camera = create_camera(config.camera)
+    microphone = create_microphone(config.microphone)
+    apply_host_addresses(config.ice_host_addresses)
+
+    def legs(ice_servers: list[IceServer], on_failed: Any) -> CameraLeg:
+        return AiortcCameraLeg(
+            ice_servers=ice_servers,
+            video=camera.track,
+            audio=microphone.track,
+            on_failed=on_failed,
+        )
+
+    factory = pin_factory if pin_factory is not None else _pin_factory(config)
+    call_button, leds = _gpio_parts(config, factory, post_threadsafe)
+    terminal: Terminal
+
+    def health_parts() -> dict[str, str]:
+        return terminal.health_parts()
+
+    def parts() -> dict[str, str]:
+        return terminal.parts()
+
+    bridge = KioskBridge(post=post_threadsafe, parts=health_parts)
+    kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
+    link = Link(console_url=config.console_url, credential=credential, software=SOFTWARE,
+                parts=parts, on_event=post)  # fmt: skip
+    coordinator = Coordinator(
+        signaling=link,
+        legs=legs,
+        screen=bridge,
+        indicator=leds,
+        ended_linger_s=config.ended_linger_s,
+    )
+    terminal = Terminal(
+        config=config,
+        coordinator=coordinator,
+        link=link,
+        bridge=bridge,
+        kiosk=kiosk,
+        camera=camera,
+        microphone=microphone,
+        call_button=call_button,
+        leds=leds,
+    )
+    return terminal
+
+
+def _pin_factory(config: Config) -> Any:
+    """MockFactory for ``mock``; None (gpiozero's own choice of real backend) for ``native``."""
+    if config.pin_factory == "mock":
+        from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+        return MockFactory(pin_class=MockPWMPin)
+    return None
+
+
+def _gpio_parts(
+    config: Config, factory: Any, post: Any
+) -> tuple[CallButton | None, ButtonLeds | _NoLeds]:
+    from gpiozero.exc import GPIOZeroError
+
+    button: CallButton | None = None
+    leds: ButtonLeds | _NoLeds = _NoLeds()
+    try:
+        button = CallButton(
+            config.button_pin,
+            pin_factory=factory,
+            on_press=lambda: post(CallPressed("button")),
+            on_hold=lambda: post(HangupPressed("button")),
+            hold_time=config.hold_to_cancel_s,
+        )
+    except (GPIOZeroError, OSError, RuntimeError) as err:
+        log.warning("call button unavailable (%s): touch screen only", err)
+    try:
+        leds = ButtonLeds(config.led_pin, pin_factory=factory)
+    except (GPIOZeroError, OSError, RuntimeError) as err:
+        log.warning("button LEDs unavailable: %s", err)
+    return button, leds

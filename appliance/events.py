@@ -1,0 +1,107 @@
+"""The events the coordinator consumes, one small frozen class each.
+
+Parts, the link, the media legs and the kiosk page never change state themselves:
+they post one of these into the coordinator's queue, and the coordinator handles
+them one at a time. Keeping them plain data makes the state machine testable with
+no network, no GPIO and no browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from protocol.messages import ConsoleToTerminal, Welcome
+
+
+@dataclass(frozen=True)
+class CallPressed:
+    """The citizen asked for a call (arcade button or the touch button)."""
+
+    source: str = "button"
+
+
+@dataclass(frozen=True)
+class HangupPressed:
+    """The citizen wants to stop: cancel a waiting call or hang up (hold or touch)."""
+
+    source: str = "button"
+
+
+@dataclass(frozen=True)
+class LinkUp:
+    """The console answered hello with welcome."""
+
+    welcome: Welcome
+
+
+@dataclass(frozen=True)
+class LinkDown:
+    """The signaling link was lost; ``reason`` is for logs and the kiosk."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class LinkMessage:
+    """A decoded message from the console (other than welcome and pong)."""
+
+    message: ConsoleToTerminal
+
+
+@dataclass(frozen=True)
+class CameraOfferReady:
+    """The camera leg of call ``call_id`` has its SDP offer ready."""
+
+    call_id: str
+    sdp: str
+
+
+@dataclass(frozen=True)
+class ScreenOffer:
+    """The kiosk page posted its receive-only offer for the screen leg."""
+
+    sdp: str
+
+
+@dataclass(frozen=True)
+class ScreenStats:
+    """The kiosk page reported how many remote video frames it has decoded."""
+
+    frames_decoded: int
+
+
+@dataclass(frozen=True)
+class MediaFailed:
+    """A media leg of call ``call_id`` broke (ICE/DTLS failed, offer failed)."""
+
+    call_id: str
+    detail: str
+
+
+@dataclass(frozen=True)
+class LingerOver:
+    """The "ended" screen has been shown long enough (``token`` guards stale timers)."""
+
+    token: int
+
+
+@dataclass(frozen=True)
+class PartsChanged:
+    """The health of a part changed; tell the console."""
+
+    parts: dict[str, str]
+
+
+Event = (
+    CallPressed
+    | HangupPressed
+    | LinkUp
+    | LinkDown
+    | LinkMessage
+    | CameraOfferReady
+    | ScreenOffer
+    | ScreenStats
+    | MediaFailed
+    | LingerOver
+    | PartsChanged
+)

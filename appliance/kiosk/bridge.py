@@ -1,0 +1,145 @@
+"""The thread-safe bridge between the coordinator (asyncio) and the kiosk web server (threads).
+
+The Flask app runs in werkzeug's threaded server, the coordinator in the event loop.
+Intents from the page (call, hang up, screen offer, stats) cross into the loop through
+``post`` (the coordinator's ``post_threadsafe``); state and screen-leg signaling cross
+out through one ``queue.Queue`` per connected page, which the page reads as
+Server-Sent Events. The bridge never decides anything: it implements the
+coordinator's :class:`appliance.ports.Screen` and relays.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict
+from typing import Any
+
+from appliance.events import CallPressed, Event, HangupPressed, ScreenOffer, ScreenStats
+from appliance.ports import View
+from protocol.messages import IceServer
+
+log = logging.getLogger(__name__)
+
+SseItem = tuple[str, dict[str, Any]] | None
+"""(event name, data) for a page; None tells its stream to end."""
+
+
+class KioskBridge:
+    """Relays between the coordinator and the kiosk pages; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        post: Callable[[Event], None],
+        parts: Callable[[], dict[str, str]],
+    ) -> None:
+        self._post = post
+        self._parts = parts
+        self._lock = threading.Lock()
+        self._pages: list[queue.Queue[SseItem]] = []
+        self._snapshot: dict[str, Any] = {**asdict(View("offline", reason="starting"))}
+        self.boot = uuid.uuid4().hex  # a new daemon means the page reloads itself
+        self.running = False
+
+    # --- coordinator side (event loop thread) ---------------------------------------
+
+    def show(self, view: View) -> None:
+        """Publish a new state snapshot to every page."""
+        snapshot = asdict(view)
+        with self._lock:
+            self._snapshot = snapshot
+        self._broadcast("state", self.snapshot())
+
+    def request_screen_offer(self, ice_servers: list[IceServer]) -> bool:
+        """Ask the newest page for a receive-only offer; False if no page is connected."""
+        servers = [
+            {k: v for k, v in (("urls", s.urls), ("username", s.username),
+                               ("credential", s.credential)) if v is not None}
+            for s in ice_servers
+        ]  # fmt: skip
+        with self._lock:
+            page = self._pages[-1] if self._pages else None
+        if page is None:
+            return False
+        page.put(("screen-offer", {"ice_servers": servers}))
+        return True
+
+    def deliver_screen_answer(self, sdp: str) -> None:
+        """Send the console's answer for the screen leg to the pages."""
+        self._broadcast("screen-answer", {"sdp": sdp})
+
+    def close_screen(self) -> None:
+        """Tell the pages to close the screen leg."""
+        self._broadcast("screen-close", {})
+
+    def close(self) -> None:
+        """End every page's event stream (daemon stopping)."""
+        self.running = False
+        with self._lock:
+            pages = list(self._pages)
+        for page in pages:
+            page.put(None)
+
+    # --- web side (werkzeug threads) ------------------------------------------------
+
+    def snapshot(self) -> dict[str, Any]:
+        """The current state snapshot plus the boot id."""
+        with self._lock:
+            return {**self._snapshot, "boot": self.boot}
+
+    def health(self) -> dict[str, Any]:
+        """The /healthz document: overall status, state and each part's health."""
+        parts = dict(self._parts())
+        state = self.snapshot()["state"]
+        if not self.running:
+            status = "down"
+        elif all(value == "ok" for value in parts.values()):
+            status = "ok"
+        else:
+            status = "degraded"
+        return {"status": status, "state": state, "parts": parts}
+
+    @property
+    def pages(self) -> int:
+        """How many kiosk pages are listening."""
+        with self._lock:
+            return len(self._pages)
+
+    def subscribe(self) -> queue.Queue[SseItem]:
+        """Register a page's event stream."""
+        page: queue.Queue[SseItem] = queue.Queue()
+        with self._lock:
+            self._pages.append(page)
+        return page
+
+    def unsubscribe(self, page: queue.Queue[SseItem]) -> None:
+        """Forget a page whose stream ended."""
+        with self._lock:
+            if page in self._pages:
+                self._pages.remove(page)
+
+    def call(self) -> None:
+        """The touch button was pressed."""
+        self._post(CallPressed(source="kiosk"))
+
+    def hangup(self) -> None:
+        """The page's hang-up (or cancel) button was pressed."""
+        self._post(HangupPressed(source="kiosk"))
+
+    def screen_offer(self, sdp: str) -> None:
+        """The page created its receive-only offer."""
+        self._post(ScreenOffer(sdp))
+
+    def stats(self, frames_decoded: int) -> None:
+        """The page reported decoded remote frames."""
+        self._post(ScreenStats(frames_decoded))
+
+    def _broadcast(self, name: str, data: dict[str, Any]) -> None:
+        with self._lock:
+            pages = list(self._pages)
+        for page in pages:
+            page.put((name, data))

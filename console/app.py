@@ -1,0 +1,98 @@
+"""The Quart app factory: wires config, store, hub and routes; no globals, no import-time work.
+
+Templates and static files come from ``config.web_dir`` (``<repo>/web/console``). Request
+bodies are capped at 64 KiB (the largest legitimate body, an enrollment, is ~100 bytes).
+Every response carries a strict Content-Security-Policy: the page loads nothing but its
+own script and stylesheet, and talks only to its own origin.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from quart import Quart, Response, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from console.auth import Passwords
+from console.config import ConsoleConfig
+from console.enroll import Enroller
+from console.errors import ConsoleError
+from console.hub import Hub
+from console.presence import Presence
+from console.routes import caseworker_ws, enroll, health, pages, terminal_ws
+from console.services import EXTENSION_KEY, Services
+from console.store import Store
+from console.throttle import Throttle
+from protocol.messages import MAX_MESSAGE_BYTES
+
+MAX_BODY_BYTES = 64 * 1024
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "media-src 'self' blob: mediastream:; connect-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'"
+)
+
+
+def create_app(
+    config: ConsoleConfig,
+    store: Store,
+    *,
+    secret_key: str,
+    hub: Hub | None = None,
+    passwords: Passwords | None = None,
+    login_throttle: Throttle | None = None,
+    enroll_throttle: Throttle | None = None,
+) -> Quart:
+    """Build the console app around the given collaborators."""
+    web = config.web_dir
+    app = Quart(
+        __name__,
+        template_folder=str(web / "templates"),
+        static_folder=str(web / "static"),
+        static_url_path="/static",
+    )
+    app.config.update(
+        SECRET_KEY=secret_key,
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        SESSION_COOKIE_NAME="bt_session",
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=config.secure_cookies,
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.session_max_age_s),
+        SEND_FILE_MAX_AGE_DEFAULT=timedelta(minutes=5),
+    )
+    svc = Services(
+        config=config,
+        store=store,
+        hub=hub or Hub(ice_servers=config.ice_servers),
+        passwords=passwords or Passwords(),
+        enroller=Enroller(store),
+        presence=Presence(store),
+        login_throttle=login_throttle or Throttle(),
+        enroll_throttle=enroll_throttle or Throttle(),
+    )
+    app.extensions[EXTENSION_KEY] = svc
+    for module in (health, pages, enroll, terminal_ws, caseworker_ws):
+        app.register_blueprint(module.bp)
+
+    @app.after_request
+    async def security_headers(response: Response) -> Response:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        if request.path in {"/", "/login"}:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.errorhandler(RequestEntityTooLarge)
+    async def too_large(_err: RequestEntityTooLarge) -> tuple[dict[str, object], int]:
+        message = f"request body exceeds {MAX_BODY_BYTES} bytes"
+        return {"error": {"code": "too_large", "message": message}}, 413
+
+    @app.errorhandler(ConsoleError)
+    async def console_error(err: ConsoleError) -> tuple[dict[str, object], int]:
+        return {"error": {"code": err.code, "message": err.message}}, err.status
+
+    assert MAX_MESSAGE_BYTES <= MAX_BODY_BYTES
+    return app

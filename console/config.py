@@ -1,0 +1,159 @@
+"""Typed console configuration: defaults, then an optional TOML file, then ``BT_CONSOLE_*``.
+
+All defaults live in :class:`ConsoleConfig`. The file uses the field names as top-level keys
+(``port = 8080``, ``heartbeat_s = 15``, ``ice_servers = [{urls = ["stun:..."]}]``); the
+environment variable for a field is ``BT_CONSOLE_`` plus its upper-case name, and JSON for
+``ice_servers``. Unknown keys are an error rather than silently ignored: a mistyped
+``hearbeat_s`` would otherwise leave the default in place without anyone noticing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, NoReturn
+
+import msgspec
+
+from console.errors import ConfigError
+from protocol.messages import IceServer
+
+ENV_PREFIX = "BT_CONSOLE_"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+CookieSecure = Literal["auto"] | bool
+
+
+def default_web_dir() -> Path:
+    """``<repo>/web/console``: templates and static files of the caseworker page."""
+    return Path(__file__).resolve().parents[1] / "web" / "console"
+
+
+@dataclass(frozen=True)
+class ConsoleConfig:
+    """Everything the console reads at start; built once by :func:`load_config`."""
+
+    data_dir: Path = Path("var/console")
+    """SQLite database and the generated session secret live here."""
+    database_url: str | None = None
+    """Overrides the SQLite default, e.g. ``postgresql+asyncpg://...`` later."""
+    host: str = "127.0.0.1"
+    port: int = 8080
+    secret_key: str | None = None
+    """Signs session cookies; generated into ``<data_dir>/secret_key`` when unset."""
+    cookie_secure: CookieSecure = "auto"
+    """``auto``: Secure cookies unless served on loopback, where plain http is the norm.
+    Behind a TLS-terminating proxy on localhost set it to ``true``."""
+    heartbeat_s: float = 15.0
+    """Clients ping this often; a socket silent for three intervals is closed. 15 s keeps
+    NAT bindings of LTE links alive (typical UDP/TCP idle timeouts are 30-60 s)."""
+    ice_servers: tuple[IceServer, ...] = ()
+    """Handed to both sides of a call; empty means host candidates only (LAN, tests)."""
+    web_dir: Path = field(default_factory=default_web_dir)
+    session_max_age_s: int = 12 * 3600
+    """One working day: caseworkers sign in each morning."""
+    code_ttl_hours: float = 72.0
+    """Enrollment codes expire after three days: long enough to ship a Pi and plug it in."""
+
+    @property
+    def url(self) -> str:
+        """The database URL actually used."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'console.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether session cookies get the Secure flag."""
+        if self.cookie_secure == "auto":
+            return self.host not in LOOPBACK_HOSTS
+        return bool(self.cookie_secure)
+
+
+_FIELDS = {f.name: f for f in dataclasses.fields(ConsoleConfig)}
+
+
+def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) -> ConsoleConfig:
+    """Build the configuration from defaults, the optional TOML file and the environment."""
+    values: dict[str, object] = {}
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except OSError as err:
+            raise ConfigError(f"cannot read config file {path}: {err.strerror}") from err
+        except tomllib.TOMLDecodeError as err:
+            raise ConfigError(f"config file {path} is not valid TOML: {err}") from err
+        for key, value in raw.items():
+            values[key] = _convert(key, value, source=str(path))
+    for key, text in (env or {}).items():
+        if not key.startswith(ENV_PREFIX):
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if name not in _FIELDS:
+            continue  # other BT_CONSOLE_* variables are not ours to judge
+        values[name] = _convert(name, _parse_env(name, text), source=key)
+    return ConsoleConfig(**values)  # type: ignore[arg-type]
+
+
+def _parse_env(name: str, text: str) -> object:
+    """Environment values are text; ice_servers is JSON."""
+    if name == "ice_servers":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{ENV_PREFIX}ICE_SERVERS is not valid JSON: {err}") from err
+    return text
+
+
+def _convert(name: str, value: object, source: str) -> object:
+    """Check and convert one value to the field's type."""
+    if name not in _FIELDS:
+        raise ConfigError(f"{source}: unknown setting {name!r}")
+    try:
+        if name in {"data_dir", "web_dir"}:
+            return Path(_text(value))
+        if name in {"database_url", "secret_key"}:
+            return _text(value) or None
+        if name == "host":
+            return _text(value)
+        if name in {"port", "session_max_age_s"}:
+            number = int(value) if isinstance(value, int | str) else _fail()
+            if name == "port" and not 0 < number < 65536:
+                _fail()
+            if number <= 0:
+                _fail()
+            return number
+        if name in {"heartbeat_s", "code_ttl_hours"}:
+            seconds = float(value) if isinstance(value, int | float | str) else _fail()
+            return seconds if seconds > 0 else _fail()
+        if name == "cookie_secure":
+            return _cookie_secure(value)
+        if name == "ice_servers":
+            return tuple(msgspec.convert(value, type=list[IceServer]))
+    except (ValueError, msgspec.ValidationError) as err:
+        raise ConfigError(f"{source}: invalid value for {name}: {value!r}") from err
+    raise AssertionError(name)
+
+
+def _cookie_secure(value: object) -> CookieSecure:
+    if isinstance(value, bool):
+        return value
+    text = _text(value).strip().lower()
+    if text == "auto":
+        return "auto"
+    if text in {"1", "true", "yes", "on"}:
+        return True
+    if text in {"0", "false", "no", "off"}:
+        return False
+    return _fail()
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else _fail()
+
+
+def _fail() -> NoReturn:
+    raise ValueError("invalid")

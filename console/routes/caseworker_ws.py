@@ -1,0 +1,111 @@
+"""``WS /ws/caseworker``: the console page's signaling socket.
+
+Authenticated by the session cookie (401 without a valid session). Browsers send cookies
+on cross-site WebSocket handshakes too, so the Origin header must name this host (403
+otherwise): that is the CSRF protection for sockets. After ``hello`` the page gets
+``welcome`` and at once the municipality's queue.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from quart import Blueprint, abort, session, websocket
+
+from console.hub import CaseworkerIdentity
+from console.services import Services, services
+from console.sessions import signed_in
+from console.sockets import SocketConnection, run_socket
+from protocol.codec import ProtocolError
+from protocol.messages import PROTOCOL_VERSION, Error, Hello, Ping, Pong, Welcome
+
+bp = Blueprint("caseworker_ws", __name__)
+CLOSE_BAD_HELLO = 4400
+
+
+def same_origin(origin: str | None, host: str) -> bool:
+    """Whether an Origin header names the host the request was sent to."""
+    if not origin:
+        return False
+    parts = urlsplit(origin)
+    return parts.scheme in {"http", "https"} and parts.netloc.lower() == host.lower()
+
+
+class CaseworkerSocket:
+    """Per-connection state: before and after hello."""
+
+    def __init__(self, svc: Services, who: CaseworkerIdentity, conn: SocketConnection) -> None:
+        self.svc = svc
+        self.who = who
+        self.conn = conn
+        self.welcomed = False
+
+    async def receive(self, data: str | bytes) -> None:
+        """Handle one incoming frame."""
+        try:
+            msg = self.svc.caseworker_decoder.decode(data)
+        except ProtocolError as err:
+            self.conn.send(Error(code=err.code, message=err.message))
+            return
+        if not self.welcomed:
+            self._hello(msg)
+        elif isinstance(msg, Ping):
+            self.conn.send(Pong(seq=msg.seq))
+        else:
+            self.svc.hub.from_caseworker(self.conn, msg)
+
+    def _hello(self, msg: object) -> None:
+        if not isinstance(msg, Hello):
+            self.conn.send(Error(code="hello_required", message="the first message must be hello"))
+            self.conn.close(CLOSE_BAD_HELLO, "hello required")
+            return
+        if msg.protocol != PROTOCOL_VERSION:
+            self.conn.send(
+                Error(
+                    code="unsupported_version",
+                    message=f"protocol {msg.protocol} not supported; reload the page",
+                )
+            )
+            self.conn.close(CLOSE_BAD_HELLO, "unsupported protocol version")
+            return
+        self.welcomed = True
+        cfg = self.svc.config
+        self.conn.send(
+            Welcome(
+                protocol=PROTOCOL_VERSION,
+                name=self.who.display_name,
+                municipality=self.who.municipality_name,
+                ice_servers=list(cfg.ice_servers),
+                heartbeat_s=cfg.heartbeat_s,
+            )
+        )
+        self.svc.hub.connect_caseworker(self.who, self.conn)
+
+    def close(self) -> None:
+        """Tell the hub the page is gone."""
+        if self.welcomed:
+            self.svc.hub.disconnect_caseworker(self.conn)
+
+
+@bp.websocket("/ws/caseworker")
+async def caseworker_socket() -> None:
+    """Check origin and session, then serve one console page until it leaves."""
+    svc = services()
+    if not same_origin(websocket.headers.get("Origin"), websocket.host):
+        abort(403)
+    record = await signed_in(svc.store, session)
+    if record is None:
+        abort(401)
+    who = CaseworkerIdentity(
+        caseworker_id=record.id,
+        display_name=record.display_name,
+        municipality_id=record.municipality_id,
+        municipality_name=record.municipality_name,
+    )
+    await websocket.accept()
+    conn = SocketConnection()
+    socket = CaseworkerSocket(svc, who, conn)
+    try:
+        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
+    finally:
+        socket.close()

@@ -1,0 +1,37 @@
+"""``GET /healthz`` for load balancers and monitoring.
+
+"ok": database answers; "degraded": the database is unreachable, so sign-ins and
+enrollment fail while connected calls keep working; "down": shutting down (503), so a
+balancer moves new connections elsewhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from quart import Blueprint, Response, jsonify
+
+from console.services import services
+from protocol.messages import PROTOCOL_VERSION
+
+bp = Blueprint("health", __name__)
+DB_PING_TIMEOUT_S = 2.0
+
+
+@bp.get("/healthz")
+async def healthz() -> tuple[Response, int]:
+    """Report database reachability and connection counts."""
+    svc = services()
+    try:
+        database_ok = await asyncio.wait_for(svc.store.ping(), DB_PING_TIMEOUT_S)
+    except TimeoutError:
+        database_ok = False
+    status = "down" if svc.draining else "ok" if database_ok else "degraded"
+    body = {
+        "status": status,
+        "database": "ok" if database_ok else "down",
+        "terminals_online": svc.hub.terminals_online,
+        "caseworkers_online": svc.hub.caseworkers_online,
+        "protocol": PROTOCOL_VERSION,
+    }
+    return jsonify(body), 503 if status == "down" else 200

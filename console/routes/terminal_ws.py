@@ -1,0 +1,113 @@
+"""``WS /ws/terminal``: a terminal's signaling socket.
+
+The handshake is refused with HTTP 401 (never accepted) unless ``Authorization: Bearer
+<terminal_id>.<secret>`` matches a stored credential. The first message must be ``hello``
+with our protocol version (else ``error`` unsupported_version and close 4400); then
+``welcome``, pings answered with pongs, everything else handed to the hub. A message the
+codec refuses is answered with ``error`` and the socket keeps working.
+"""
+
+from __future__ import annotations
+
+from quart import Blueprint, abort, websocket
+
+from console.enroll import credential_matches, split_credential
+from console.hub import TerminalIdentity
+from console.services import Services, services
+from console.sockets import SocketConnection, run_socket
+from protocol.codec import ProtocolError
+from protocol.messages import PROTOCOL_VERSION, Error, Hello, Ping, Pong, Welcome
+
+bp = Blueprint("terminal_ws", __name__)
+CLOSE_BAD_HELLO = 4400
+
+
+async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | None:
+    """The terminal a Bearer credential belongs to, or None."""
+    scheme, _, credential = authorization.partition(" ")
+    parts = split_credential(credential.strip()) if scheme.lower() == "bearer" else None
+    if parts is None:
+        return None
+    terminal = await svc.store.terminal(parts[0])
+    if terminal is None or not credential_matches(terminal.credential_hash, parts[1]):
+        return None
+    return TerminalIdentity(
+        terminal_id=terminal.id,
+        name=terminal.name,
+        municipality_id=terminal.municipality_id,
+        municipality_name=terminal.municipality_name,
+    )
+
+
+class TerminalSocket:
+    """Per-connection state: before and after hello."""
+
+    def __init__(self, svc: Services, who: TerminalIdentity, conn: SocketConnection) -> None:
+        self.svc = svc
+        self.who = who
+        self.conn = conn
+        self.welcomed = False
+
+    async def receive(self, data: str | bytes) -> None:
+        """Handle one incoming text or binary frame."""
+        try:
+            msg = self.svc.terminal_decoder.decode(data)
+        except ProtocolError as err:
+            self.conn.send(Error(code=err.code, message=err.message))
+            return
+        await self.svc.presence.seen(self.who.terminal_id)
+        if not self.welcomed:
+            self._hello(msg)
+        elif isinstance(msg, Ping):
+            self.conn.send(Pong(seq=msg.seq))
+        else:
+            self.svc.hub.from_terminal(self.who.terminal_id, self.conn, msg)
+
+    def _hello(self, msg: object) -> None:
+        if not isinstance(msg, Hello):
+            self.conn.send(Error(code="hello_required", message="the first message must be hello"))
+            self.conn.close(CLOSE_BAD_HELLO, "hello required")
+            return
+        if msg.protocol != PROTOCOL_VERSION:
+            self.conn.send(
+                Error(
+                    code="unsupported_version",
+                    message=f"protocol {msg.protocol} not supported; this console speaks "
+                    f"{PROTOCOL_VERSION}",
+                )
+            )
+            self.conn.close(CLOSE_BAD_HELLO, "unsupported protocol version")
+            return
+        self.welcomed = True
+        cfg = self.svc.config
+        self.conn.send(
+            Welcome(
+                protocol=PROTOCOL_VERSION,
+                name=self.who.name,
+                municipality=self.who.municipality_name,
+                ice_servers=list(cfg.ice_servers),
+                heartbeat_s=cfg.heartbeat_s,
+            )
+        )
+        self.svc.hub.connect_terminal(self.who, self.conn, msg.parts)
+
+    def close(self) -> None:
+        """Tell the hub the socket is gone."""
+        if self.welcomed:
+            self.svc.hub.disconnect_terminal(self.who.terminal_id, self.conn)
+
+
+@bp.websocket("/ws/terminal")
+async def terminal_socket() -> None:
+    """Authenticate, then serve one terminal until it leaves."""
+    svc = services()
+    who = await authenticate(svc, websocket.headers.get("Authorization", ""))
+    if who is None:
+        abort(401)
+    await websocket.accept()
+    conn = SocketConnection()
+    socket = TerminalSocket(svc, who, conn)
+    try:
+        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
+    finally:
+        socket.close()

@@ -1,0 +1,71 @@
+"""Run the app on hypercorn in the current event loop, with graceful shutdown.
+
+SIGINT/SIGTERM set the shutdown event: /healthz turns "down", every socket is closed with
+1001 (going away) so terminals reconnect, possibly to another instance, and hypercorn
+finishes in-flight requests within ``GRACEFUL_TIMEOUT_S``.
+
+hypercorn's WebSocket message limit is lowered from its 16 MiB default to 1 MiB. That is
+still above the protocol's 64 KiB, so an oversized message reaches the
+app and is answered with a clear ``error`` too_large while the socket stays open; only
+beyond 1 MiB does the transport drop the socket (close 1009) without buffering more.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+
+from hypercorn.asyncio import serve as hypercorn_serve
+from hypercorn.config import Config as HyperConfig
+from quart import Quart
+
+from console.services import EXTENSION_KEY, Services
+
+log = logging.getLogger(__name__)
+
+WS_MAX_MESSAGE_BYTES = 1024 * 1024
+GRACEFUL_TIMEOUT_S = 5.0
+CLOSE_GOING_AWAY = 1001
+
+
+def hypercorn_config(binds: list[str]) -> HyperConfig:
+    """hypercorn settings for the console."""
+    cfg = HyperConfig()
+    cfg.bind = binds
+    cfg.websocket_max_message_size = WS_MAX_MESSAGE_BYTES
+    cfg.graceful_timeout = GRACEFUL_TIMEOUT_S
+    cfg.errorlog = log
+    return cfg
+
+
+def bind_address(host: str, port: int) -> str:
+    """hypercorn's bind syntax; IPv6 literals need brackets."""
+    return f"[{host}]:{port}" if ":" in host and not host.startswith("[") else f"{host}:{port}"
+
+
+async def serve(app: Quart, binds: list[str], shutdown: asyncio.Event | None = None) -> None:
+    """Serve until ``shutdown`` is set or SIGINT/SIGTERM arrives."""
+    stop = shutdown or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):
+            pass  # not the main thread (tests) or no signal support: the event still works
+
+    async def trigger() -> None:
+        await stop.wait()
+        svc = app.extensions[EXTENSION_KEY]
+        assert isinstance(svc, Services)
+        svc.draining = True
+        svc.hub.close_all(CLOSE_GOING_AWAY)
+        log.info("shutting down")
+
+    try:
+        await hypercorn_serve(app, hypercorn_config(binds), shutdown_trigger=trigger)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

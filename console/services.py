@@ -1,0 +1,48 @@
+"""The console's collaborators, bundled once by the app factory and read by the routes.
+
+Routes fetch them with :func:`services` from the running app instead of importing module
+globals, so a test builds an app with its own store, hub, clock and cheap password hasher.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from quart import current_app
+
+from console.auth import Passwords
+from console.config import ConsoleConfig
+from console.enroll import Enroller
+from console.hub import Hub
+from console.presence import Presence
+from console.store import Store
+from console.throttle import Throttle
+from protocol.codec import Decoder, caseworker_decoder, terminal_decoder
+from protocol.messages import CaseworkerToConsole, TerminalToConsole
+
+EXTENSION_KEY = "bt_console"
+
+
+@dataclass
+class Services:
+    """Everything a request handler may need."""
+
+    config: ConsoleConfig
+    store: Store
+    hub: Hub
+    passwords: Passwords
+    enroller: Enroller
+    presence: Presence
+    login_throttle: Throttle
+    enroll_throttle: Throttle
+    terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
+    caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
+    draining: bool = False
+    """Set when shutdown begins; /healthz then reports "down"."""
+
+
+def services() -> Services:
+    """The services of the app handling the current request or websocket."""
+    found = current_app.extensions[EXTENSION_KEY]
+    assert isinstance(found, Services)
+    return found

@@ -1,0 +1,104 @@
+"""The WebSocket side of a hub :class:`~console.hub.Connection`: an outbox and its pump.
+
+The hub must never wait on a client, so ``send`` only appends to an outbox and a pump task
+writes it out. A client that lets more than ``max_pending`` messages pile up (a stalled
+browser tab, a dead LTE link not yet timed out) is closed with 1008 instead of growing
+memory without bound. :func:`run_socket` ties the pump to a reader with an idle timeout:
+a socket silent for three heartbeats is closed with 4408.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable
+
+from quart import Websocket
+
+from protocol.codec import encode
+from protocol.messages import Message
+
+CLOSE_IDLE = 4408
+CLOSE_TOO_SLOW = 1008
+DRAIN_TIMEOUT_S = 5.0
+
+
+class SocketConnection:
+    """Implements :class:`console.hub.Connection` over one Quart websocket."""
+
+    def __init__(self, max_pending: int = 256) -> None:
+        self._outbox: deque[str] = deque()
+        self._max_pending = max_pending
+        self._wake = asyncio.Event()
+        self._close: tuple[int, str] | None = None
+
+    @property
+    def closing(self) -> bool:
+        """Whether a close was requested; later sends are dropped."""
+        return self._close is not None
+
+    def send(self, message: Message) -> None:
+        """Queue a message; closes the socket if the client is too far behind."""
+        if self._close is not None:
+            return
+        if len(self._outbox) >= self._max_pending:
+            self.close(CLOSE_TOO_SLOW, "client too slow to receive")
+            return
+        self._outbox.append(encode(message))
+        self._wake.set()
+
+    def close(self, code: int, reason: str = "") -> None:
+        """Queue a close; messages queued before it are still sent."""
+        if self._close is None:
+            self._close = (code, reason)
+            self._wake.set()
+
+    async def pump(self, ws: Websocket) -> None:
+        """Write queued messages until a close was requested and sent."""
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._outbox:
+                await ws.send(self._outbox.popleft())
+            if self._close is not None:
+                await ws.close(*self._close)
+                return
+
+
+async def run_socket(
+    ws: Websocket,
+    conn: SocketConnection,
+    handle: Callable[[str | bytes], Awaitable[None]],
+    idle_timeout_s: float,
+) -> None:
+    """Read messages into ``handle`` until the client leaves, goes silent or is closed."""
+    pump = asyncio.create_task(conn.pump(ws))
+    reader = asyncio.create_task(_read(ws, conn, handle, idle_timeout_s))
+    try:
+        done, _ = await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
+        if reader in done:
+            reader.result()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(pump), DRAIN_TIMEOUT_S)
+        else:
+            pump.result()
+    finally:
+        for task in (pump, reader):
+            task.cancel()
+        await asyncio.gather(pump, reader, return_exceptions=True)
+
+
+async def _read(
+    ws: Websocket,
+    conn: SocketConnection,
+    handle: Callable[[str | bytes], Awaitable[None]],
+    idle_timeout_s: float,
+) -> None:
+    while not conn.closing:
+        try:
+            data = await asyncio.wait_for(ws.receive(), idle_timeout_s)
+        except TimeoutError:
+            conn.close(CLOSE_IDLE, "no message within three heartbeats")
+            return
+        await handle(data)

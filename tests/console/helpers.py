@@ -1,0 +1,92 @@
+"""Test clients speaking the signaling protocol over aiohttp WebSockets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, TypeVar
+
+import aiohttp
+
+from protocol.codec import encode, to_caseworker_decoder, to_terminal_decoder
+from protocol.messages import PROTOCOL_VERSION, Hello, Message, QueueUpdate, Welcome
+from tests.console.conftest import PASSWORD, RunningConsole
+
+M = TypeVar("M", bound=Message)
+
+
+class Peer:
+    """One signaling socket with typed receive helpers."""
+
+    def __init__(self, ws: aiohttp.ClientWebSocketResponse, *, caseworker: bool) -> None:
+        self.ws = ws
+        self.decoder: Any = to_caseworker_decoder() if caseworker else to_terminal_decoder()
+
+    async def send(self, msg: Message | str | bytes) -> None:
+        if isinstance(msg, Message):
+            await self.ws.send_str(encode(msg))
+        elif isinstance(msg, bytes):
+            await self.ws.send_bytes(msg)
+        else:
+            await self.ws.send_str(msg)
+
+    async def recv(self, wait_s: float = 3.0) -> Message:
+        frame = await self.ws.receive(timeout=wait_s)
+        assert frame.type == aiohttp.WSMsgType.TEXT, f"expected a message, got {frame}"
+        return self.decoder.decode(frame.data)  # type: ignore[no-any-return]
+
+    async def expect(self, cls: type[M], wait_s: float = 3.0) -> M:
+        msg = await self.recv(wait_s)
+        assert isinstance(msg, cls), f"expected {cls.__name__}, got {msg!r}"
+        return msg
+
+    async def silent(self, within: float = 0.2) -> None:
+        try:
+            frame = await self.ws.receive(timeout=within)
+        except TimeoutError:
+            return
+        raise AssertionError(f"unexpected frame {frame}")
+
+    async def close(self) -> None:
+        await self.ws.close()
+
+
+async def terminal(
+    http: aiohttp.ClientSession, console: RunningConsole, credential: str
+) -> tuple[Peer, Welcome]:
+    ws = await http.ws_connect(
+        f"{console.ws_base}/ws/terminal", headers={"Authorization": f"Bearer {credential}"}
+    )
+    peer = Peer(ws, caseworker=False)
+    await peer.send(Hello(protocol=PROTOCOL_VERSION, software="test-terminal"))
+    return peer, await peer.expect(Welcome)
+
+
+def csrf_from(html: str) -> str:
+    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert found, "no csrf token in page"
+    return found.group(1)
+
+
+async def login(
+    http: aiohttp.ClientSession, console: RunningConsole, username: str, password: str = PASSWORD
+) -> aiohttp.ClientResponse:
+    async with http.get(f"{console.base}/login") as page:
+        token = csrf_from(await page.text())
+    form = {"username": username, "password": password, "csrf_token": token}
+    async with http.post(f"{console.base}/login", data=form, allow_redirects=False) as resp:
+        await resp.read()
+        return resp
+
+
+async def caseworker(
+    console: RunningConsole, username: str
+) -> tuple[aiohttp.ClientSession, Peer, QueueUpdate]:
+    """A signed-in caseworker page (own cookie jar) with the first queue message."""
+    http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
+    resp = await login(http, console, username)
+    assert resp.status == 303, resp.status
+    ws = await http.ws_connect(f"{console.ws_base}/ws/caseworker", origin=f"http://{console.host}")
+    peer = Peer(ws, caseworker=True)
+    await peer.send(Hello(protocol=PROTOCOL_VERSION, software="test-page"))
+    await peer.expect(Welcome)
+    return http, peer, await peer.expect(QueueUpdate)

@@ -1,0 +1,92 @@
+"""The bt-console CLI, run in-process against a temporary data directory."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from console.__main__ import main
+from console.config import load_config
+from console.enroll import hash_code
+from console.store import Database, Store
+
+CODE_RE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("BT_CONSOLE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BT_PASSWORD", raising=False)
+    return tmp_path
+
+
+def test_setup_commands(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["migrate"]) == 0
+    assert (data_dir / "console.db").exists()
+    assert main(["add-municipality", "Aldorf"]) == 0
+    monkeypatch.setenv("BT_PASSWORD", "lang-genug")
+    assert main(["add-caseworker", "--municipality", "Aldorf", "alice", "--display-name", "A"]) == 0
+    monkeypatch.delenv("BT_PASSWORD")
+    monkeypatch.setattr("sys.stdin", io.StringIO("auch-lang-genug\n"))
+    assert main(["add-caseworker", "--municipality", "Aldorf", "--password-stdin", "anton"]) == 0
+    capsys.readouterr()
+    assert main(["add-terminal", "--municipality", "Aldorf", "Rathaus"]) == 0
+    out = capsys.readouterr()
+    code = out.out.strip()
+    assert out.out == code + "\n" and CODE_RE.match(code), out.out
+    assert "Rathaus" in out.err
+    terminal_id = re.search(r"id (\S+)\)", out.err).group(1)  # type: ignore[union-attr]
+    assert main(["new-code", terminal_id, "--code-ttl-hours", "1"]) == 0
+    new_code = capsys.readouterr().out.strip()
+    assert CODE_RE.match(new_code) and new_code != code
+
+    async def check() -> None:
+        db = Database.open(load_config(env={"BT_CONSOLE_DATA_DIR": str(data_dir)}).url)
+        store = Store(db)
+        alice = await store.caseworker_by_username("alice")
+        assert alice is not None and alice.display_name == "A"
+        assert alice.password_hash.startswith("$argon2id$")
+        anton = await store.caseworker_by_username("anton")
+        assert anton is not None and anton.display_name == "anton"
+        async with db.session() as s:
+            from console.store.models import EnrollmentCode
+
+            assert await s.get(EnrollmentCode, hash_code(code)) is None  # replaced
+            assert await s.get(EnrollmentCode, hash_code(new_code)) is not None
+        await db.close()
+
+    import asyncio
+
+    asyncio.run(check())
+
+
+def test_errors_are_one_line_and_exit_2(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["add-terminal", "--municipality", "Nirgendwo", "X"]) == 2
+    err = capsys.readouterr()
+    assert err.out == ""
+    assert "Nirgendwo" in err.err and "Traceback" not in err.err
+    assert main(["add-municipality", "Aldorf"]) == 0
+    assert main(["add-municipality", "Aldorf"]) == 2
+    assert "already exists" in capsys.readouterr().err
+    monkeypatch.setenv("BT_PASSWORD", "kurz")
+    assert main(["add-caseworker", "--municipality", "Aldorf", "bob"]) == 2
+    assert "at least 8" in capsys.readouterr().err
+    assert main(["new-code", "nope"]) == 2
+
+
+def test_bad_config_is_reported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    cfg = tmp_path / "console.toml"
+    cfg.write_text("hearbeat_s = 5\n")
+    assert main(["--config", str(cfg), "migrate"]) == 2
+    assert "hearbeat_s" in capsys.readouterr().err
+    monkeypatch.setenv("BT_CONSOLE_PORT", "eighty")
+    assert main(["migrate"]) == 2

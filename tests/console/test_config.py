@@ -1,0 +1,53 @@
+"""Configuration loading and the failure throttle."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from console.config import ConsoleConfig, load_config
+from console.errors import ConfigError
+from console.throttle import Throttle
+from protocol.messages import IceServer
+
+
+def test_defaults_file_then_env(tmp_path: Path) -> None:
+    assert load_config().port == 8080
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text('port = 9000\nheartbeat_s = 5\nice_servers = [{urls = ["stun:a"]}]\n')
+    cfg = load_config(cfg_file, {"BT_CONSOLE_PORT": "9001", "BT_CONSOLE_DATA_DIR": "/srv/bt"})
+    assert cfg.port == 9001 and cfg.heartbeat_s == 5 and cfg.data_dir == Path("/srv/bt")
+    assert cfg.ice_servers == (IceServer(urls=["stun:a"]),)
+    assert cfg.url == "sqlite+aiosqlite:////srv/bt/console.db"
+    env = {"BT_CONSOLE_ICE_SERVERS": '[{"urls": ["turn:t"], "username": "u", "credential": "c"}]'}
+    assert load_config(env=env).ice_servers[0].username == "u"
+    with pytest.raises(ConfigError):
+        load_config(env={"BT_CONSOLE_ICE_SERVERS": '[{"url": "x"}]'})
+    with pytest.raises(ConfigError):
+        load_config(env={"BT_CONSOLE_HEARTBEAT_S": "-1"})
+
+
+def test_cookie_secure_auto() -> None:
+    assert not ConsoleConfig(host="127.0.0.1").secure_cookies
+    assert ConsoleConfig(host="0.0.0.0").secure_cookies
+    assert not ConsoleConfig(host="0.0.0.0", cookie_secure=False).secure_cookies
+    assert load_config(env={"BT_CONSOLE_COOKIE_SECURE": "true"}).cookie_secure is True
+
+
+def test_throttle_doubles_and_resets() -> None:
+    now = [0.0]
+    t = Throttle(limit=5, window_s=900, base_delay_s=60, max_delay_s=900, clock=lambda: now[0])
+    for _ in range(4):
+        t.failure("k")
+    assert t.retry_after("k") == 0
+    t.failure("k")
+    assert t.retry_after("k", "other") == 60
+    now[0] = 61
+    t.failure("k")
+    assert t.retry_after("k") == 120
+    for _ in range(10):
+        t.failure("k")
+    assert t.retry_after("k") == 900
+    t.reset("k")
+    assert t.retry_after("k") == 0
