@@ -20,21 +20,9 @@ from appliance.parts.camera import create_camera
 from protocol.messages import Answered, Ended, RtcAnswer, RtcOffer
 from tests.appliance.fakes import FakeConsole, wait_for
 from tests.appliance.test_daemon import console, terminal  # noqa: F401 (fixtures)
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "kiosk"
-ARGS = [
-    "--no-sandbox",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
-
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
 
 
 @pytest.fixture
@@ -42,7 +30,7 @@ async def page(terminal: Terminal) -> AsyncIterator[object]:  # noqa: F811
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         await page.goto(f"http://127.0.0.1:{terminal.kiosk_port}/")
         yield page

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -24,20 +23,10 @@ from protocol.messages import (
     RtcAnswer,
     RtcOffer,
 )
+from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.console.conftest import PASSWORD, RunningConsole, Seed
 from tests.console.helpers import terminal
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--no-sandbox",
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-background-networking",
-    "--disable-component-update",
-]
 FRAMES_JS = """async () => {
   const pc = window.btConsole.pcs.camera;
   if (!pc) return 0;
@@ -48,15 +37,15 @@ FRAMES_JS = """async () => {
   return frames;
 }"""
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium")
-
 
 @pytest.fixture
 async def page(console: RunningConsole) -> AsyncIterator[Any]:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as pw:
-        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
         page = await browser.new_page()
         await page.goto(f"{console.base}/login")
         await page.fill("input[name=username]", "alice")

@@ -110,6 +110,9 @@
       ws = null;
       clearInterval(pingTimer);
       setLink("offline");
+      // The queue is only true while connected: a stale entry must not look answerable.
+      entries = [];
+      renderQueue();
       if (call || api.state !== "idle") { endCall(END_REASONS.caseworker_lost); }
       if (event.code === 4400) {
         notice("Diese Seite ist veraltet. Bitte neu laden.", "error");
