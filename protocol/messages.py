@@ -196,7 +196,96 @@ class Assigned(Message, tag="call.assigned"):
     ice_servers: list[IceServer]
 
 
-TerminalToConsole = Hello | Ping | CallRequest | CallCancel | Hangup | RtcOffer | PartsReport
-ConsoleToTerminal = Welcome | Pong | Error | Queued | Answered | RtcAnswer | Ended
-CaseworkerToConsole = Hello | Ping | Answer | Hangup | RtcAnswer
-ConsoleToCaseworker = Welcome | Pong | Error | QueueUpdate | Assigned | RtcOffer | Ended
+# --- in-call tools: document photo, card reader, printer --------------------------------
+
+CardType = Literal["eid", "egk", "girocard", "unknown"]
+"""A card recognised from its ATR: German eID card, eGK health card, girocard, other."""
+
+PrintState = Literal["queued", "printing", "done", "failed"]
+
+
+class PhotoRequest(Message, tag="photo.request"):
+    """The caseworker asks for a document photo (W -> C -> T).
+
+    The terminal takes a full-resolution JPEG without stopping the video and uploads it
+    over HTTPS (``POST /api/v1/photos``), never over the data channel.
+    """
+
+    call_id: str
+    request_id: str
+
+
+class PhotoReady(Message, tag="photo.ready"):
+    """The photo arrived at the console; the caseworker fetches ``/api/v1/photos/<id>`` (C -> W)."""
+
+    call_id: str
+    request_id: str
+    photo_id: str
+    width: int
+    height: int
+
+
+class PhotoFailed(Message, tag="photo.failed"):
+    """The terminal could not take or upload the photo (T -> C -> W)."""
+
+    call_id: str
+    request_id: str
+    message: str
+
+
+class CardStatus(Message, tag="card"):
+    """A card was inserted (its type) or removed (None) at the terminal (T -> C -> W).
+
+    Only the type travels: no card data is read beyond the ATR, and nothing is stored.
+    """
+
+    card: CardType | None
+    call_id: str | None = None
+
+
+class PrintRequest(Message, tag="print.request"):
+    """A PDF waits for the terminal at ``/api/v1/print-jobs/<job_id>`` (C -> T)."""
+
+    call_id: str
+    job_id: str
+    size: int
+
+
+class PrintStatus(Message, tag="print.status"):
+    """Progress of a print job at the terminal (T -> C -> W)."""
+
+    call_id: str
+    job_id: str
+    status: PrintState
+    message: str = ""
+
+
+TerminalToConsole = (
+    Hello
+    | Ping
+    | CallRequest
+    | CallCancel
+    | Hangup
+    | RtcOffer
+    | PartsReport
+    | CardStatus
+    | PrintStatus
+    | PhotoFailed
+)
+ConsoleToTerminal = (
+    Welcome | Pong | Error | Queued | Answered | RtcAnswer | Ended | PhotoRequest | PrintRequest
+)
+CaseworkerToConsole = Hello | Ping | Answer | Hangup | RtcAnswer | PhotoRequest
+ConsoleToCaseworker = (
+    Welcome
+    | Pong
+    | Error
+    | QueueUpdate
+    | Assigned
+    | RtcOffer
+    | Ended
+    | PhotoReady
+    | PhotoFailed
+    | CardStatus
+    | PrintStatus
+)
