@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +19,8 @@ from typing import Any
 from appliance.events import CameraOfferReady, Event, MediaFailed
 from appliance.ports import CameraLeg, LegFactory
 from protocol.messages import IceServer
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -63,7 +66,12 @@ class LegTasks:
         """Run ``coro`` as a task that :meth:`stop` cancels."""
         task = asyncio.ensure_future(coro)
         self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())
 
     async def stop(self) -> None:
         """Cancel and await every running task."""

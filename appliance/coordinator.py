@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from dataclasses import replace
 
 from appliance.calls import Call, LegTasks
@@ -33,7 +34,7 @@ from appliance.events import (
     ScreenOffer,
     ScreenStats,
 )
-from appliance.ports import Indicator, LegFactory, Screen, Signaling, State, View
+from appliance.ports import CallTool, Indicator, LegFactory, Screen, Signaling, State, View
 from protocol.messages import (
     Answered,
     CallCancel,
@@ -61,12 +62,14 @@ class Coordinator:
         screen: Screen,
         indicator: Indicator,
         ended_linger_s: float = 3.0,
+        tools: Sequence[CallTool] = (),
     ) -> None:
         self._signaling = signaling
         self._legs = LegTasks(legs, self.post)
         self._screen = screen
         self._indicator = indicator
         self._linger_s = ended_linger_s
+        self._tools = tuple(tools)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._view = View("offline", reason="starting")
@@ -253,7 +256,18 @@ class Coordinator:
             case Error(code=code, message=text):
                 log.warning("console refused a message: %s (%s)", code, text)
             case _:
-                log.debug("message %r ignored", message)
+                self._to_tools(message)
+
+    def _to_tools(self, message: object) -> None:
+        call_id = getattr(message, "call_id", None)
+        tools = [tool for tool in self._tools if isinstance(message, tool.handles)]
+        if not tools:
+            log.debug("message %r ignored", message)
+        elif not (self.state == "in-call" and isinstance(call_id, str) and self._current(call_id)):
+            log.info("%s outside its call ignored", type(message).__name__)
+        else:
+            for tool in tools:
+                self._legs.spawn(tool.on_message(message, call_id))
 
     # --- helpers --------------------------------------------------------------------
 
@@ -275,6 +289,8 @@ class Coordinator:
         self._finished.add(call_id)
         self._wants_call = False
         await self._close_media()
+        for tool in self._tools:
+            self._legs.spawn(tool.on_call_end(call_id))
         self._set(View("ended", reason=reason))
         self._start_linger()
 

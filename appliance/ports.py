@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from protocol.messages import IceServer, TerminalToConsole
 
@@ -81,4 +81,24 @@ class Indicator(Protocol):
 
     def show(self, state: State) -> None:
         """Switch to the pattern of ``state``."""
+        ...
+
+
+class CallTool(Protocol):
+    """An in-call tool (document photo, printer) fed its console messages during a call.
+
+    The coordinator stays the owner of call state: it hands a tool only messages of the
+    types in ``handles`` that belong to the current call, runs them as background tasks
+    so a slow camera or printer never blocks the state machine, and tells every tool
+    when the call ends so it can wipe what it held for the call.
+    """
+
+    handles: tuple[type, ...]
+
+    async def on_message(self, message: Any, call_id: str) -> None:
+        """Act on one message of the current call."""
+        ...
+
+    async def on_call_end(self, call_id: str) -> None:
+        """The call is over: cancel work and wipe per-call data."""
         ...
