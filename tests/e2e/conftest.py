@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,9 +9,16 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.harness import BIN, Console, LoopThread, chromium
+from tests.e2e.harness import (
+    PASSWORD,
+    Console,
+    chromium,
+    enroll_terminal,
+    running_terminal,
+    seed_console,
+)
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD", "World"]
 
 
 @dataclass
@@ -30,23 +35,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     """A running console with municipalities A and B and an enrolled terminal in A."""
     base = tmp_path_factory.mktemp("world")
     console = Console(base / "console", heartbeat_s=2.0)
-    console.data_dir.mkdir()
-    console.cli("migrate")
-    console.cli("add-municipality", "Adorf")
-    console.cli("add-municipality", "Bedorf")
-    console.cli("add-caseworker", "--municipality", "Adorf", "--display-name", "Frau A", "anna",
-                password=PASSWORD)  # fmt: skip
-    console.cli("add-caseworker", "--municipality", "Bedorf", "--display-name", "Herr B", "bert",
-                password=PASSWORD)  # fmt: skip
-    code = console.cli("add-terminal", "--municipality", "Adorf", "Rathaus Adorf").splitlines()[-1]
+    code = seed_console(console)
     console.start()
-    terminal_dir = base / "terminal"
-    env = dict(os.environ, BT_TERMINAL_DATA_DIR=str(terminal_dir),
-               BT_TERMINAL_CONSOLE_URL=console.url)  # fmt: skip
-    subprocess.run([str(BIN / "bt-terminal"), "enroll", "--code", code], env=env, check=True,
-                   capture_output=True)  # fmt: skip
+    enroll_terminal(console, code, base / "terminal")
     try:
-        yield World(console=console, credential_dir=terminal_dir)
+        yield World(console=console, credential_dir=base / "terminal")
     finally:
         console.stop()
 
@@ -54,38 +47,8 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
 @pytest.fixture(scope="module")
 def terminal(world: World) -> Iterator[Any]:
     """The terminal daemon on a background loop, button on gpiozero's MockFactory."""
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
-    from appliance.config import Config
-    from appliance.credentials import load_credential
-    from appliance.daemon import build_terminal
-
-    config = Config(
-        console_url=world.console.url,
-        data_dir=world.credential_dir,
-        kiosk_port=0,
-        pin_factory="mock",
-        ice_host_addresses=("127.0.0.1",),
-        ended_linger_s=0.5,
-        hold_to_cancel_s=1.0,
-    )
-    loop = LoopThread()
-
-    async def build() -> Any:
-        return build_terminal(
-            config,
-            load_credential(config.data_dir),
-            pin_factory=MockFactory(pin_class=MockPWMPin),
-        )
-
-    built = loop.call(build())
-    running = loop.submit(built.run())
-    try:
-        yield built
-    finally:
-        loop.call(built.stop())
-        running.result(timeout=15)
-        loop.close()
+    with running_terminal(world.console, world.credential_dir) as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

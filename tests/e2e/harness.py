@@ -152,6 +152,68 @@ class LoopThread:
         self.loop.close()
 
 
+PASSWORD = "correct horse battery"
+
+
+def seed_console(console: Console) -> str:
+    """Municipalities Adorf and Bedorf with caseworkers anna and bert, and a terminal in
+    Adorf; returns the terminal's one-time enrollment code."""
+    console.data_dir.mkdir(parents=True, exist_ok=True)
+    console.cli("migrate")
+    for municipality, username, display in (
+        ("Adorf", "anna", "Frau A"),
+        ("Bedorf", "bert", "Herr B"),
+    ):
+        console.cli("add-municipality", municipality)
+        console.cli("add-caseworker", "--municipality", municipality, "--display-name", display,
+                    username, password=PASSWORD)  # fmt: skip
+    return console.cli("add-terminal", "--municipality", "Adorf", "Rathaus Adorf").splitlines()[-1]
+
+
+def enroll_terminal(console: Console, code: str, data_dir: Path) -> None:
+    """Trade the code for a credential with the real `bt-terminal enroll`."""
+    env = dict(os.environ, BT_TERMINAL_DATA_DIR=str(data_dir), BT_TERMINAL_CONSOLE_URL=console.url)
+    subprocess.run([str(BIN / "bt-terminal"), "enroll", "--code", code], env=env, check=True,
+                   capture_output=True)  # fmt: skip
+
+
+@contextlib.contextmanager
+def running_terminal(console: Console, data_dir: Path, **overrides: Any) -> Iterator[Any]:
+    """The terminal daemon on a background loop, its button on gpiozero's MockFactory."""
+    from gpiozero.pins.mock import MockFactory, MockPWMPin
+
+    from appliance.config import Config
+    from appliance.credentials import load_credential
+    from appliance.daemon import build_terminal
+
+    settings: dict[str, Any] = {
+        "console_url": console.url,
+        "data_dir": data_dir,
+        "kiosk_port": 0,
+        "pin_factory": "mock",
+        "camera": "synthetic",
+        "ice_host_addresses": ("127.0.0.1",),
+        "ended_linger_s": 0.5,
+        "hold_to_cancel_s": 1.0,
+    }
+    settings.update(overrides)
+    config = Config(**settings)
+    loop = LoopThread()
+
+    async def build() -> Any:
+        factory = MockFactory(pin_class=MockPWMPin)
+        return build_terminal(config, load_credential(config.data_dir), pin_factory=factory)
+
+    terminal = loop.call(build())
+    running = loop.submit(terminal.run())
+    try:
+        yield terminal
+    finally:
+        loop.call(terminal.stop())
+        running.result(timeout=15)
+        loop.close()
+
+
 @contextlib.contextmanager
 def chromium() -> Iterator[Any]:
     """A headless Debian Chromium with fake camera and microphone, via Playwright."""
