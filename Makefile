@@ -1,5 +1,5 @@
 # Bürgerterminal: the two commands of the README, and the steps they need.
-#   make demo   console + simulated terminal on this machine
+#   make demo   console + simulated terminal on this machine (TERMINAL_CONFIG=path: real parts)
 #   make test   lint, type check and the whole test suite (installs what is missing)
 # Both are idempotent on a fresh Debian 12 machine: apt packages are installed only when
 # missing, the venv is rebuilt only when pyproject.toml changes.
@@ -14,7 +14,7 @@ SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 .PHONY: demo test lint typecheck unit e2e bench system-deps venv clean
 
 demo: venv
-	$(PY) scripts/demo.py
+	TERMINAL_CONFIG="$(TERMINAL_CONFIG)" $(PY) scripts/demo.py
 
 test: venv lint typecheck
 	$(PY) -m pytest -ra

@@ -5,7 +5,9 @@ Creates a demo municipality, a caseworker ``demo`` and a terminal in a fresh
 one-time code, starts the terminal with its kiosk, prints both addresses and
 stops everything on Ctrl-C or SIGTERM. The password comes from
 ``DEMO_PASSWORD`` or is generated and printed; ports from ``CONSOLE_PORT`` and
-``KIOSK_PORT`` (8080 and 8081).
+``KIOSK_PORT`` (8080 and 8081). ``TERMINAL_CONFIG=path`` runs the terminal with
+another TOML config (real camera, card reader, ...) instead of the simulated parts;
+the demo still sets the console address, data directory and kiosk port.
 """
 
 from __future__ import annotations
@@ -63,11 +65,23 @@ def main() -> int:
         BT_CONSOLE_DATA_DIR=str(var / "console"),
         BT_TERMINAL_DATA_DIR=str(var / "terminal"),
         BT_TERMINAL_CONSOLE_URL=f"http://127.0.0.1:{console_port}",
-        BT_TERMINAL_PIN_FACTORY="mock",
         BT_TERMINAL_KIOSK_PORT=kiosk_port,
         BT_PASSWORD=password,
         PYTHONUNBUFFERED="1",
     )
+    terminal_config = os.environ.get("TERMINAL_CONFIG", "")
+    terminal = [str(BIN / "bt-terminal")]
+    if terminal_config:
+        if not Path(terminal_config).is_file():
+            raise SystemExit(f"demo: TERMINAL_CONFIG {terminal_config!r} is not a file")
+        terminal += ["--config", terminal_config]
+    else:
+        # Simulated parts: no GPIO, a synthetic camera and microphone, no card reader or printer.
+        env.update(
+            BT_TERMINAL_PIN_FACTORY="mock",
+            BT_TERMINAL_CAMERA="synthetic",
+            BT_TERMINAL_AUDIO="synthetic",
+        )
     console(env, "migrate")
     console(env, "add-municipality", MUNICIPALITY)
     console(env, "add-caseworker", "--municipality", MUNICIPALITY, "--display-name", "Demo", "demo")
@@ -91,8 +105,8 @@ def main() -> int:
             )
         )
         wait_healthy(console_url, procs[0])
-        subprocess.run([str(BIN / "bt-terminal"), "enroll", "--code", code], env=env, check=True)
-        procs.append(subprocess.Popen([str(BIN / "bt-terminal"), "run"], env=env))
+        subprocess.run([*terminal, "enroll", "--code", code], env=env, check=True)
+        procs.append(subprocess.Popen([*terminal, "run"], env=env))
         kiosk_url = f"http://127.0.0.1:{kiosk_port}"
         wait_healthy(kiosk_url, procs[1])
         print(
