@@ -8,7 +8,11 @@ PYTHON      ?= python3
 VENV        ?= .venv
 PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.installed
-APT_PACKAGES := python3-venv python3-dev chromium fonts-dejavu-core ca-certificates
+APT_PACKAGES := python3-venv python3-dev chromium fonts-dejavu-core ca-certificates libsystemd-dev pkg-config gcc systemd
+# printer: pycups builds against libcups2-dev; tests run their own cupsd with the PDF filters
+APT_PACKAGES += gcc libcups2-dev cups cups-client cups-filters printer-driver-cups-pdf
+# card reader: pyscard builds with swig against libpcsclite; tests run pcscd with vpcd; ATR list
+APT_PACKAGES += swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools util-linux
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck unit e2e bench system-deps venv clean

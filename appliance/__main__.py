@@ -18,6 +18,7 @@ from pathlib import Path
 from appliance import SOFTWARE
 from appliance.config import Config, load_config
 from appliance.errors import TerminalError
+from appliance.systemd import JournalFields, configure_logging, systemd_service
 
 log = logging.getLogger("appliance")
 
@@ -32,16 +33,15 @@ def main(argv: list[str] | None = None) -> int:
     enroll_cmd.add_argument("--code", required=True)
     sub.add_parser("run", help="run the terminal daemon (default)")
     args = parser.parse_args(argv)
-    logging.basicConfig(
-        level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    # Under systemd (JOURNAL_STREAM set): the journal, with BT_STATE and BT_CALL_ID fields.
+    fields = configure_logging(args.log_level)
     # The page posts stats every second in a call; per-request lines would flood the journal.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     try:
         config = load_config(args.config)
         if args.command == "enroll":
             return asyncio.run(_enroll(config, args.code))
-        return asyncio.run(_run(config))
+        return asyncio.run(_run(config, fields))
     except TerminalError as err:
         print(f"bt-terminal: {err}", file=sys.stderr)
         return 2
@@ -61,16 +61,31 @@ async def _enroll(config: Config, code: str) -> int:
     return 0
 
 
-async def _run(config: Config) -> int:
+async def _run(config: Config, fields: JournalFields) -> int:
     from appliance.credentials import load_credential
     from appliance.daemon import build_terminal
 
     credential = load_credential(config.data_dir)
     terminal = build_terminal(config, credential)
+    coordinator = terminal.coordinator
+    fields.context = lambda: {"BT_STATE": coordinator.state, "BT_CALL_ID": coordinator.call_id}
+    service = systemd_service(stalled_s=coordinator.stalled_for)
+    coordinator.observe(service.show)
     loop = asyncio.get_running_loop()
+
+    stopping: list[asyncio.Task[None]] = []
+
+    def stop() -> None:
+        service.stopping()
+        stopping.append(loop.create_task(terminal.stop()))
+
     for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, lambda: loop.create_task(terminal.stop()))
-    await terminal.run()
+        loop.add_signal_handler(sig, stop)
+    notifying = asyncio.create_task(service.run(terminal.started), name="systemd")
+    try:
+        await terminal.run()
+    finally:
+        notifying.cancel()
     return 0
 
 

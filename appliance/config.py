@@ -22,12 +22,17 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from appliance.errors import ConfigError
+from appliance.pins import DEFAULT_PINS, pins_from_file
 
 KIOSK_HOST = "127.0.0.1"
 """The kiosk server's only address (see the module docstring)."""
 
 ENV_PREFIX = "BT_TERMINAL_"
 PIN_FACTORIES = ("native", "mock")
+CAMERAS = ("auto", "picamera2", "v4l2", "synthetic", "none")
+AUDIO_BACKENDS = ("pulse", "alsa", "synthetic", "wav", "none")
+PRINTERS = ("cups", "fake", "none")
+CARD_READERS = ("pcsc", "fake", "none")
 
 
 @dataclass(frozen=True)
@@ -42,18 +47,76 @@ class Config:
     """Port of the local kiosk page; 0 picks a free one (tests)."""
     pin_factory: str = "native"
     """gpiozero pin factory: ``native`` (the Pi's GPIO) or ``mock`` (no hardware)."""
-    button_pin: int = 17
+    pins_file: Path | None = None
+    """A pin map in hw/pins.toml's format; None = the built-in map (equal to hw/pins.toml).
+    Single ``*_pin`` keys in the file or environment still win over it."""
+    button_pin: int = DEFAULT_PINS["button_pin"]
     """BCM number of the call button (to ground; the internal pull-up is used)."""
-    led_pin: int = 18
+    led_pin: int = DEFAULT_PINS["led_pin"]
     """BCM number of the button's LED ring; 18 is hardware-PWM capable."""
+    hook_pin: int = DEFAULT_PINS["hook_pin"]
+    """BCM number of the handset's hook switch (to ground, internal pull-up)."""
+    status_led_pin: int = DEFAULT_PINS["status_led_pin"]
+    """BCM number of the status LED (steady = connected, fast blink = offline)."""
+    camera_led_pin: int = DEFAULT_PINS["camera_led_pin"]
+    """BCM number of the camera-active LED, lit exactly while camera frames are sent."""
+    button_bounce_s: float = 0.05
+    """Edges within this time of the last one are contact bounce, not presses. Arcade
+    microswitches bounce for 1-10 ms (more when worn); a deliberate second press takes
+    well over 100 ms, so 50 ms drops every bounce and no real press."""
     camera: str = "synthetic"
-    microphone: str = "synthetic"
+    """``auto`` (picamera2, then a V4L2 webcam, else no camera: audio-only calls),
+    ``picamera2``, ``v4l2``, ``synthetic`` (moving test picture: demo and tests) or ``none``.
+    The default stays ``synthetic`` for the demo and the end-to-end tests; a real terminal's
+    config sets ``auto``."""
+    camera_device: str = "/dev/video0"
+    """The V4L2 webcam's device node."""
+    camera_size: str = "640x480"
+    """Video size WxH sent in calls (EN 301 549 sign language: >= 20 fps; 640x480 at 25 fps
+    is what a Pi 4 encodes in hardware with room to spare)."""
+    camera_fps: int = 25
+    """Camera frame rate."""
+    audio: str = "synthetic"
+    """Microphone backend: ``pulse`` (PipeWire/PulseAudio via PyAV), ``alsa``, ``synthetic``
+    (a tone), ``wav`` (``audio_wav`` looped in real time) or ``none``. The caseworker's voice
+    is played by the kiosk's Chromium, which must output to ``audio_sink``: the image's
+    PipeWire config makes the echo-cancel sink the default (see appliance/parts/audio/README.md)."""
+    audio_source: str = "echo-cancel-source"
+    """Pulse source captured (PipeWire's echo-cancel source: the citizen without the speaker)."""
+    audio_sink: str = "echo-cancel-sink"
+    """Pulse sink for the start-up self-test tone; the same sink Chromium plays the call into."""
+    alsa_device: str = "default"
+    """ALSA device for ``audio = "alsa"`` (capture and self-test playback)."""
+    audio_wav: str = ""
+    """WAV file for ``audio = "wav"`` (tests, demos)."""
+    handset_source: str = ""
+    """Source while the handset is lifted (pulse source, ALSA device, WAV path); empty: none."""
+    handset_sink: str = ""
+    """Pulse sink the call's playback moves to while the handset is lifted."""
+    hook_lifted_when: str = "open"
+    """Hook switch state meaning "handset lifted": ``open`` (the resting handset holds the
+    switch closed, the usual cradle contact) or ``closed``."""
     ice_host_addresses: tuple[str, ...] = field(default_factory=tuple)
     """Host addresses aioice gathers; empty = aioice's choice. Loopback demos: 127.0.0.1."""
     ended_linger_s: float = 3.0
     """How long the "call ended" screen stays before the terminal is idle again."""
     hold_to_cancel_s: float = 3.0
     """Holding the button this long cancels a waiting call or hangs up."""
+    printer: str = "cups"
+    """``cups`` (a CUPS destination; health ``missing`` if there is none), ``fake`` (demo,
+    tests) or ``none`` (print requests are answered ``failed``)."""
+    printer_name: str = ""
+    """CUPS destination to print on; empty = the CUPS server's default destination."""
+    cups_server: str = ""
+    """CUPS scheduler as ``host:port`` or a socket path; empty = libcups's default (the local
+    cupsd, or ``CUPS_SERVER``/client.conf). Tests point it at their own cupsd."""
+    card_reader: str = "pcsc"
+    """``pcsc`` (any reader pcscd offers, via pyscard; health ``missing`` while pyscard,
+    pcscd or a reader is absent, retried with backoff), ``fake`` (demo, tests) or ``none``
+    (the terminal has no card reader: no ``card_reader`` health entry)."""
+    atr_database: Path = Path("/usr/share/pcsc/smartcard_list.txt")
+    """pcsc-tools' ATR list (Debian package pcsc-tools), used to tell eID, eGK and girocard
+    apart; if it is missing every card is reported ``unknown``."""
 
     @property
     def kiosk_host(self) -> str:
@@ -142,21 +205,32 @@ def _str(raw: dict[str, Any], key: str) -> str:
 def _build(raw: dict[str, Any]) -> Config:
     defaults = Config()
     values: dict[str, Any] = {}
+    if raw.get("pins_file"):
+        # A pin map fills the pins that no single *_pin key sets.
+        raw = {**pins_from_file(Path(_str(raw, "pins_file"))), **raw}
     for key in _KEYS:
         if key not in raw:
             continue
         if key in ("kiosk_port",):
             values[key] = _int(raw, key, 0, 65535)
-        elif key in ("button_pin", "led_pin"):
+        elif key in DEFAULT_PINS:
             values[key] = _int(raw, key, 0, 27)
+        elif key == "button_bounce_s":
+            values[key] = _float(raw, key, 0.0, 1.0)
+        elif key == "camera_fps":
+            values[key] = _int(raw, key, 1, 120)
+        elif key == "pins_file":
+            values[key] = Path(_str(raw, key))
         elif key in ("ended_linger_s",):
             values[key] = _float(raw, key, 0.0, 3600.0)
         elif key in ("hold_to_cancel_s",):
             values[key] = _float(raw, key, 0.05, 60.0)
-        elif key == "data_dir":
+        elif key in ("data_dir", "atr_database"):
             values[key] = Path(_str(raw, key))
         elif key == "ice_host_addresses":
             values[key] = _addresses(raw[key])
+        elif key in ("audio_wav", "handset_source", "handset_sink", "printer_name", "cups_server"):
+            values[key] = _optional_str(raw, key)
         else:
             values[key] = _str(raw, key)
     config = Config(**{**{f.name: getattr(defaults, f.name) for f in fields(Config)}, **values})
@@ -167,7 +241,44 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("pin_factory", f"must be one of {', '.join(PIN_FACTORIES)}")
     if config.button_pin == config.led_pin:
         raise ConfigError("led_pin", "must differ from button_pin")
+    _check_pins(config)
+    _check_camera(config)
+    if config.audio not in AUDIO_BACKENDS:
+        raise ConfigError("audio", f"must be one of {', '.join(AUDIO_BACKENDS)}")
+    if config.audio == "wav" and not config.audio_wav:
+        raise ConfigError("audio_wav", 'is required with audio = "wav"')
+    if config.printer not in PRINTERS:
+        raise ConfigError("printer", f"must be one of {', '.join(PRINTERS)}")
+    if config.card_reader not in CARD_READERS:
+        raise ConfigError("card_reader", f"must be one of {', '.join(CARD_READERS)}")
+    if config.hook_lifted_when not in ("open", "closed"):
+        raise ConfigError("hook_lifted_when", "must be open or closed")
     return config
+
+
+def _check_pins(config: Config) -> None:
+    seen: dict[int, str] = {}
+    for key in DEFAULT_PINS:
+        pin = getattr(config, key)
+        if pin in seen:
+            raise ConfigError(key, f"BCM {pin} is already {seen[pin]}")
+        seen[pin] = key
+
+
+def _check_camera(config: Config) -> None:
+    if config.camera not in CAMERAS:
+        raise ConfigError("camera", f"must be one of {', '.join(CAMERAS)}")
+    width, _, height = config.camera_size.partition("x")
+    sizes = (width, height)
+    if not all(part.isdigit() and 16 <= int(part) <= 4096 for part in sizes):
+        raise ConfigError("camera_size", f"must be WIDTHxHEIGHT, got {config.camera_size!r}")
+
+
+def _optional_str(raw: dict[str, Any], key: str) -> str:
+    value = raw[key]
+    if not isinstance(value, str):
+        raise ConfigError(key, "must be a string")
+    return value.strip()
 
 
 def _addresses(value: Any) -> tuple[str, ...]:
@@ -180,3 +291,9 @@ def _addresses(value: Any) -> tuple[str, ...]:
         except ValueError as err:
             raise ConfigError("ice_host_addresses", f"{item!r} is not an IP address") from err
     return tuple(out)
+
+
+def camera_size(config: Config) -> tuple[int, int]:
+    """``camera_size`` as (width, height) (validated by :func:`load_config`)."""
+    width, _, height = config.camera_size.partition("x")
+    return int(width), int(height)

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 from appliance.calls import Call, LegTasks
 from appliance.events import (
     CallPressed,
     CameraOfferReady,
+    CardChanged,
     Event,
     HangupPressed,
     LingerOver,
@@ -39,6 +41,7 @@ from protocol.messages import (
     Answered,
     CallCancel,
     CallRequest,
+    CardStatus,
     Ended,
     Error,
     Hangup,
@@ -80,11 +83,27 @@ class Coordinator:
         self._linger_token = 0
         self.link_up = False
         self.remote_frames_decoded = 0
+        self._observers: list[Callable[[View], None]] = []
+        self._handling_since: float | None = None
 
     @property
     def state(self) -> State:
         """The current state string."""
         return self._view.state
+
+    @property
+    def call_id(self) -> str | None:
+        """The current call's id once the console named it (logs, journal fields)."""
+        return None if self._call is None else self._call.call_id
+
+    def observe(self, callback: Callable[[View], None]) -> None:
+        """Also publish every state snapshot to ``callback`` (systemd's STATUS=)."""
+        self._observers.append(callback)
+
+    def stalled_for(self) -> float:
+        """Seconds spent on the event being handled now; 0 when waiting (watchdog)."""
+        since = self._handling_since
+        return 0.0 if since is None else time.monotonic() - since
 
     @property
     def view(self) -> View:
@@ -109,12 +128,14 @@ class Coordinator:
         self._publish()
         while True:
             event = await self._queue.get()
+            self._handling_since = time.monotonic()
             try:
                 await self.handle(event)
             except Exception:
                 # Supervisor loop: one mishandled event must not take the terminal down.
                 log.exception("error while handling %r", event)
             finally:
+                self._handling_since = None
                 self._queue.task_done()
 
     async def idle(self) -> None:
@@ -180,6 +201,13 @@ class Coordinator:
             case PartsChanged(parts=parts):
                 if self.link_up:
                     await self._signaling.send(PartsReport(parts=parts))
+            case CardChanged(card=card):
+                # Only the type travels; the console relays it to the caseworker of the
+                # call. While offline it is dropped: the next hello's parts carry it.
+                live = self.state in ("queued", "in-call")
+                if self.link_up:
+                    current = self.call_id if live else None
+                    await self._signaling.send(CardStatus(card=card, call_id=current))
 
     async def _on_call_pressed(self, event: CallPressed) -> None:
         if self.state == "idle":
@@ -324,3 +352,5 @@ class Coordinator:
 
     def _publish(self) -> None:
         self._screen.show(self._view)
+        for observer in self._observers:
+            observer(self._view)

@@ -18,23 +18,33 @@ import logging
 from typing import Any
 
 from appliance import SOFTWARE
-from appliance.config import Config
+from appliance.config import Config, camera_size
 from appliance.coordinator import Coordinator
-from appliance.events import CallPressed, Event, HangupPressed, PartsChanged
+from appliance.events import CallPressed, CardChanged, Event, HangupPressed, PartsChanged
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
+from appliance.parts.audio import AudioPart, create_audio, devices_for_selftest, selftest
+from appliance.parts.audio.handset import HookSwitch
+from appliance.parts.audio.selftest import Player, Recorder
 from appliance.parts.button import CallButton
 from appliance.parts.camera import Camera, create_camera
-from appliance.parts.leds import ButtonLeds
-from appliance.parts.microphone import Microphone, create_microphone
+from appliance.parts.cards import CardReader, create_card_reader
+from appliance.parts.leds import LedPanel, open_leds
+from appliance.parts.printer import Printer, create_printer
+from appliance.photo import PhotoTool, PhotoUploader
 from appliance.ports import CameraLeg, State
+from appliance.printing import PrintTool
 from protocol.messages import IceServer
 
 log = logging.getLogger(__name__)
 
 PARTS_POLL_S = 1.0
+PRINTER_POLL_S = 2.0
+"""How often the printer's IPP state is asked (one local request: negligible on a Pi)."""
+PRINT_SPOOL = "print-spool"
+"""Directory under ``data_dir`` holding PDFs between download and submission."""
 
 
 class _NoLeds:
@@ -59,10 +69,19 @@ class Terminal:
         bridge: KioskBridge,
         kiosk: KioskServer,
         camera: Camera,
-        microphone: Microphone,
+        microphone: AudioPart,
         call_button: CallButton | None,
-        leds: ButtonLeds | _NoLeds,
+        leds: LedPanel | _NoLeds,
+        printer: Printer | None = None,
+        card_reader: CardReader | None = None,
+        hook: HookSwitch | None = None,
+        selftest_devices: tuple[Player | None, Recorder | None] = (None, None),
     ) -> None:
+        self.hook = hook
+        self.selftest_devices = selftest_devices
+        self.started = asyncio.Event()
+        self.printer = printer
+        self.card_reader = card_reader
         self.config = config
         self.coordinator = coordinator
         self.link = link
@@ -98,8 +117,10 @@ class Terminal:
         """Health of the hardware parts (sent to the console)."""
         return {
             "camera": self.camera.health(),
-            "microphone": self.microphone.health(),
+            **self.microphone.parts(),
             "button": "missing" if self.call_button is None else self.call_button.health(),
+            "printer": "missing" if self.printer is None else self.printer.health(),
+            **({} if self.card_reader is None else {"card_reader": self.card_reader.health()}),
         }
 
     def health_parts(self) -> dict[str, str]:
@@ -109,13 +130,17 @@ class Terminal:
     async def run(self) -> None:
         """Run the coordinator, the link and the kiosk until :meth:`stop`."""
         self._stop = asyncio.Event()
+        audio_check = asyncio.create_task(self._audio_selftest(), name="audio self-test")
         self.bridge.running = True
         self.kiosk.start()
         tasks = [
             asyncio.create_task(self.coordinator.run(), name="coordinator"),
             asyncio.create_task(self.link.run(), name="link"),
             asyncio.create_task(self._watch_parts(), name="parts"),
+            asyncio.create_task(self._watch_printer(), name="printer"),
+            asyncio.create_task(self._watch_cards(), name="card reader"),
         ]
+        self.started.set()  # kiosk serving, link connecting: READY=1 for systemd
         stopper = asyncio.create_task(self._stop.wait(), name="stop")
         try:
             done, _ = await asyncio.wait([*tasks, stopper], return_when=asyncio.FIRST_COMPLETED)
@@ -133,7 +158,13 @@ class Terminal:
                     await task
             self.bridge.close()
             await asyncio.to_thread(self.kiosk.stop)
+            audio_check.cancel()
             self.leds.close()
+            self.camera.close()
+            if self.hook is not None:
+                self.hook.close()
+            if self.printer is not None:
+                self.printer.close()
             if self.call_button is not None:
                 self.call_button.close()
             log.info("terminal stopped")
@@ -142,6 +173,33 @@ class Terminal:
         """Ask :meth:`run` to finish (call from the terminal's event loop)."""
         if self._stop is not None:
             self._stop.set()
+
+    async def _audio_selftest(self) -> None:
+        """Play the echo test tone once at start; the verdict goes to the log and /healthz."""
+        await selftest(self.microphone, *self.selftest_devices)
+        result = self.microphone.selftest
+        level = logging.WARNING if result.echo_cancel == "failed" else logging.INFO
+        log.log(level, "audio self-test: echo_cancel %s (%s)", result.echo_cancel, result.detail,
+                extra={"BT_PART": "audio"})  # fmt: skip
+
+    async def _watch_printer(self) -> None:
+        """Keep the printer's cached health fresh; _watch_parts reports its changes."""
+        if self.printer is None:
+            await asyncio.Event().wait()  # run() stops when any of its tasks ends: never end
+        while self.printer is not None:
+            try:
+                await self.printer.refresh()
+            except Exception:
+                # Supervisor loop: a printer library surprise must not stop the terminal.
+                log.exception("printer health check failed")
+            await asyncio.sleep(PRINTER_POLL_S)
+
+    async def _watch_cards(self) -> None:
+        """Run the card reader's watcher; without a reader, wait like _watch_printer."""
+        if self.card_reader is None:
+            await asyncio.Event().wait()
+        else:
+            await self.card_reader.run()
 
     async def _watch_parts(self) -> None:
         last = self.parts()
@@ -164,8 +222,9 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     def post_threadsafe(event: Event) -> None:
         coordinator.post_threadsafe(event)
 
-    camera = create_camera(config.camera)
-    microphone = create_microphone(config.microphone)
+    camera = create_camera(config.camera, device=config.camera_device,
+                           size=camera_size(config), fps=config.camera_fps)  # fmt: skip
+    microphone = create_audio(config)
     apply_host_addresses(config.ice_host_addresses)
 
     def legs(ice_servers: list[IceServer], on_failed: Any) -> CameraLeg:
@@ -177,7 +236,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         )
 
     factory = pin_factory if pin_factory is not None else _pin_factory(config)
-    call_button, leds = _gpio_parts(config, factory, post_threadsafe)
+    call_button, leds = _gpio_parts(config, factory, post_threadsafe, camera)
     terminal: Terminal
 
     def health_parts() -> dict[str, str]:
@@ -186,16 +245,33 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     def parts() -> dict[str, str]:
         return terminal.parts()
 
-    bridge = KioskBridge(post=post_threadsafe, parts=health_parts)
+    def details() -> dict[str, Any]:
+        return {"audio_selftest": microphone.selftest.as_dict()}
+
+    bridge = KioskBridge(post=post_threadsafe, parts=health_parts, details=details)
     kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
     link = Link(console_url=config.console_url, credential=credential, software=SOFTWARE,
                 parts=parts, on_event=post)  # fmt: skip
+    printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
+    print_tool = PrintTool(
+        printer=printer,
+        signaling=link,
+        console_url=config.console_url,
+        credential=credential,
+        spool_dir=config.data_dir / PRINT_SPOOL,
+    )
+    card_reader = create_card_reader(
+        config.card_reader, lambda card: post_threadsafe(CardChanged(card)), config.atr_database
+    )
+    uploader = PhotoUploader(console_url=config.console_url, credential=credential)
+    photo_tool = PhotoTool(camera=camera, uploader=uploader, signaling=link, notify=bridge.notice)
     coordinator = Coordinator(
         signaling=link,
         legs=legs,
         screen=bridge,
         indicator=leds,
         ended_linger_s=config.ended_linger_s,
+        tools=[print_tool, photo_tool],
     )
     terminal = Terminal(
         config=config,
@@ -207,6 +283,10 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         microphone=microphone,
         call_button=call_button,
         leds=leds,
+        printer=printer,
+        card_reader=card_reader,
+        hook=_hook_switch(config, factory, microphone),
+        selftest_devices=devices_for_selftest(config),
     )
     return terminal
 
@@ -221,12 +301,11 @@ def _pin_factory(config: Config) -> Any:
 
 
 def _gpio_parts(
-    config: Config, factory: Any, post: Any
-) -> tuple[CallButton | None, ButtonLeds | _NoLeds]:
+    config: Config, factory: Any, post: Any, camera: Camera
+) -> tuple[CallButton | None, LedPanel]:
     from gpiozero.exc import GPIOZeroError
 
     button: CallButton | None = None
-    leds: ButtonLeds | _NoLeds = _NoLeds()
     try:
         button = CallButton(
             config.button_pin,
@@ -234,11 +313,25 @@ def _gpio_parts(
             on_press=lambda: post(CallPressed("button")),
             on_hold=lambda: post(HangupPressed("button")),
             hold_time=config.hold_to_cancel_s,
+            bounce_time=config.button_bounce_s,
         )
     except (GPIOZeroError, OSError, RuntimeError) as err:
         log.warning("call button unavailable (%s): touch screen only", err)
-    try:
-        leds = ButtonLeds(config.led_pin, pin_factory=factory)
-    except (GPIOZeroError, OSError, RuntimeError) as err:
-        log.warning("button LEDs unavailable: %s", err)
+    leds = open_leds(ring_pin=config.led_pin, status_pin=config.status_led_pin,
+                     camera_pin=config.camera_led_pin, pin_factory=factory,
+                     activity=camera.activity)  # fmt: skip
     return button, leds
+
+
+def _hook_switch(config: Config, factory: Any, audio: AudioPart) -> HookSwitch | None:
+    """The handset's hook switch, only when a handset is configured (``handset_source``)."""
+    from gpiozero.exc import GPIOZeroError
+
+    if not audio.handset_fitted:
+        return None
+    try:
+        return HookSwitch(config.hook_pin, pin_factory=factory, on_change=audio.set_handset,
+                          lifted_when=config.hook_lifted_when)  # fmt: skip
+    except (GPIOZeroError, OSError, RuntimeError) as err:
+        log.warning("hook switch unavailable (%s): the handset is never used", err)
+        return None

@@ -38,3 +38,27 @@ class CredentialRefusedError(TerminalError):
 
 class MediaError(TerminalError):
     """A media leg could not be built, offered or answered."""
+
+
+class PhotoUploadError(TerminalError):
+    """A document photo could not be uploaded; ``retry`` says whether trying again may help."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class CameraError(TerminalError):
+    """The camera could not be opened, or a still could not be taken; the text says why."""
+
+
+class PrinterError(TerminalError):
+    """A print job could not be fetched, checked, submitted or followed; the text says why."""
+
+
+class AudioError(TerminalError):
+    """An audio device or file could not be opened, read or written."""
+
+
+class CardReaderError(TerminalError):
+    """The PC/SC service or a reader is unavailable; the watcher retries with backoff."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from protocol.messages import ConsoleToTerminal, Welcome
+from protocol.messages import CardType, ConsoleToTerminal, Welcome
 
 
 @dataclass(frozen=True)
@@ -92,6 +92,13 @@ class PartsChanged:
     parts: dict[str, str]
 
 
+@dataclass(frozen=True)
+class CardChanged:
+    """A card was inserted (its type) or removed (None) at the card reader."""
+
+    card: CardType | None
+
+
 Event = (
     CallPressed
     | HangupPressed
@@ -104,4 +111,5 @@ Event = (
     | MediaFailed
     | LingerOver
     | PartsChanged
+    | CardChanged
 )

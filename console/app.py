@@ -18,8 +18,12 @@ from console.config import ConsoleConfig
 from console.enroll import Enroller
 from console.errors import ConsoleError
 from console.hub import Hub
+from console.photos import PhotoStore
 from console.presence import Presence
 from console.routes import caseworker_ws, enroll, health, pages, terminal_ws
+from console.routes import photos as photo_routes
+from console.routes import printing as print_routes
+from console.routes import terminals as terminal_routes
 from console.services import EXTENSION_KEY, Services
 from console.store import Store
 from console.throttle import Throttle
@@ -61,10 +65,11 @@ def create_app(
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=config.session_max_age_s),
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(minutes=5),
     )
+    photos = PhotoStore(budget_bytes=config.photo_budget_bytes, grace_s=config.photo_grace_s)
     svc = Services(
         config=config,
         store=store,
-        hub=hub or Hub(ice_servers=config.ice_servers),
+        hub=hub or Hub(ice_servers=config.ice_servers, photos=photos),
         passwords=passwords or Passwords(),
         enroller=Enroller(store),
         presence=Presence(store),
@@ -74,6 +79,9 @@ def create_app(
     app.extensions[EXTENSION_KEY] = svc
     for module in (health, pages, enroll, terminal_ws, caseworker_ws):
         app.register_blueprint(module.bp)
+    app.register_blueprint(photo_routes.bp)
+    app.register_blueprint(print_routes.bp)
+    app.register_blueprint(terminal_routes.bp)
 
     @app.after_request
     async def security_headers(response: Response) -> Response:

@@ -57,6 +57,11 @@ class ConsoleConfig:
     """One working day: caseworkers sign in each morning."""
     code_ttl_hours: float = 72.0
     """Enrollment codes expire after three days: long enough to ship a Pi and plug it in."""
+    photo_budget_bytes: int = 64 * 1024 * 1024
+    """Memory for document photos per municipality (never written to disk); beyond it the
+    oldest photos go, those of finished calls first. 64 MiB holds a dozen 12 MP JPEGs."""
+    photo_grace_s: float = 600.0
+    """A call's photos are deleted this long after it ends: time for one more look."""
 
     @property
     def url(self) -> str:
@@ -126,6 +131,12 @@ def _convert(name: str, value: object, source: str) -> object:
             if number <= 0:
                 _fail()
             return number
+        if name == "photo_budget_bytes":
+            number = int(value) if isinstance(value, int | str) else _fail()
+            return number if number > 0 else _fail()
+        if name == "photo_grace_s":
+            seconds = float(value) if isinstance(value, int | float | str) else _fail()
+            return seconds if seconds >= 0 else _fail()
         if name in {"heartbeat_s", "code_ttl_hours"}:
             seconds = float(value) if isinstance(value, int | float | str) else _fail()
             return seconds if seconds > 0 else _fail()

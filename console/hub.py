@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from console.photos import REQUEST_ID, Photo, PhotoStore
+from console.printing import PrintJob, PrintJobs
 from console.queues import CallQueues, Waiting
 from protocol.messages import (
     Answer,
@@ -23,6 +25,8 @@ from protocol.messages import (
     Assigned,
     CallCancel,
     CallRequest,
+    CardStatus,
+    CardType,
     CaseworkerToConsole,
     Ended,
     EndReason,
@@ -32,7 +36,12 @@ from protocol.messages import (
     IceServer,
     Message,
     PartsReport,
+    PhotoFailed,
+    PhotoReady,
+    PhotoRequest,
     Ping,
+    PrintRequest,
+    PrintStatus,
     Queued,
     QueueEntry,
     QueueUpdate,
@@ -94,8 +103,12 @@ class Hub:
         ice_servers: Sequence[IceServer] = (),
         clock: Callable[[], float] = time.time,
         new_call_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        photos: PhotoStore | None = None,
+        prints: PrintJobs | None = None,
     ) -> None:
         self.ice_servers = list(ice_servers)
+        self.photos = photos if photos is not None else PhotoStore()
+        self.prints = prints if prints is not None else PrintJobs()
         self._clock = clock
         self._new_call_id = new_call_id
         self._terminals: dict[str, tuple[TerminalIdentity, Connection]] = {}
@@ -106,6 +119,8 @@ class Hub:
         self._call_of_caseworker: dict[int, str] = {}
         self._queues = CallQueues()
         self._parts: dict[str, dict[str, str]] = {}
+        self._cards: dict[str, CardType | None] = {}
+        self._software: dict[str, str] = {}
 
     # --- presence ---------------------------------------------------------------------
 
@@ -128,7 +143,11 @@ class Hub:
         return self._calls.get(call_id)
 
     def connect_terminal(
-        self, who: TerminalIdentity, conn: Connection, parts: dict[str, str] | None = None
+        self,
+        who: TerminalIdentity,
+        conn: Connection,
+        parts: dict[str, str] | None = None,
+        software: str = "",
     ) -> None:
         """Register a terminal after its hello; a previous connection is closed with 4409.
 
@@ -141,6 +160,8 @@ class Hub:
         self._terminals[who.terminal_id] = (who, conn)
         if parts:
             self._parts[who.terminal_id] = dict(parts)
+        self._software[who.terminal_id] = software
+        self._card_from_parts(who.terminal_id, parts or {})
 
     def disconnect_terminal(self, terminal_id: str, conn: Connection) -> None:
         """Forget a terminal connection; its call ends (or leaves the queue)."""
@@ -207,6 +228,17 @@ class Hub:
             call.caseworker_conn.send(msg)
         elif isinstance(msg, PartsReport):
             self._parts[terminal_id] = dict(msg.parts)
+        elif isinstance(msg, CardStatus):
+            self._card_status(terminal_id, msg.card)
+        elif isinstance(msg, PhotoFailed):
+            call = self._own_terminal_call(who, msg.call_id, conn)
+            settled = call is not None and self.photos.settle(call.call_id, msg.request_id)
+            if settled and call is not None and call.caseworker_conn is not None:
+                call.caseworker_conn.send(msg)
+        elif isinstance(msg, PrintStatus):
+            call = self._own_terminal_call(who, msg.call_id, conn)
+            if call is not None and call.caseworker_conn is not None:
+                call.caseworker_conn.send(msg)
         elif isinstance(msg, Hello | Ping):
             conn.send(Error(code="unexpected", message=f"{type(msg).__name__} not expected here"))
 
@@ -258,6 +290,8 @@ class Hub:
                 terminal = self._terminals.get(call.terminal.terminal_id)
                 if terminal is not None:
                     terminal[1].send(msg)
+        elif isinstance(msg, PhotoRequest):
+            self._photo_request(conn, msg)
         elif isinstance(msg, Hello | Ping):
             conn.send(Error(code="unexpected", message=f"{type(msg).__name__} not expected here"))
 
@@ -281,6 +315,8 @@ class Hub:
         self._call_of_caseworker[who.caseworker_id] = call.call_id
         self._dequeue(call)
         conn.send(self._assigned(call))
+        if self._cards.get(call.terminal.terminal_id) is not None:
+            conn.send(CardStatus(card=self._cards[call.terminal.terminal_id], call_id=call.call_id))
         terminal = self._terminals.get(call.terminal.terminal_id)
         if terminal is not None:
             terminal[1].send(self._answered(call, who))
@@ -292,6 +328,101 @@ class Hub:
             return None
         return call
 
+    # --- document photos (bytes arrive over HTTP: console/routes/photos.py) ---------------------
+
+    def _photo_request(self, conn: Connection, msg: PhotoRequest) -> None:
+        if not REQUEST_ID.fullmatch(msg.request_id):
+            conn.send(Error(code="invalid", message="request_id: 1-64 of A-Z a-z 0-9 _ -"))
+            return
+        call = self._own_caseworker_call(conn, msg.call_id)
+        terminal = None if call is None else self._terminals.get(call.terminal.terminal_id)
+        if call is not None and terminal is not None:
+            self.photos.expect(call.call_id, msg.request_id)
+            terminal[1].send(msg)
+
+    def photo_expected(self, terminal_id: str, call_id: str, request_id: str) -> bool:
+        """Whether ``terminal_id`` is in ``call_id`` and ``request_id`` awaits its photo."""
+        call = self._calls.get(call_id)
+        return (
+            call is not None
+            and call.terminal.terminal_id == terminal_id
+            and self.photos.outstanding(call_id, request_id)
+        )
+
+    def deliver_photo(
+        self, terminal_id: str, call_id: str, request_id: str, jpeg: bytes, width: int, height: int
+    ) -> Photo | None:
+        """Store an uploaded photo, send ``photo.ready`` to the caseworker; None if unexpected."""
+        call = self._calls.get(call_id)
+        if not self.photo_expected(terminal_id, call_id, request_id) or call is None:
+            return None
+        self.photos.settle(call_id, request_id)
+        photo = self.photos.add(call.terminal.municipality_id, call_id, jpeg, width, height)
+        ready = PhotoReady(call_id=call_id, request_id=request_id, photo_id=photo.photo_id,
+                           width=width, height=height)  # fmt: skip
+        if call.caseworker_conn is not None:
+            call.caseworker_conn.send(ready)
+        return photo
+
+    # --- printing (PDF bytes travel over HTTP: console/routes/printing.py) ---------------------
+
+    def send_print(self, caseworker_id: int, call_id: str, pdf: bytes) -> PrintJob | None:
+        """Keep a caseworker's PDF and send ``print.request``; None unless it is their live call.
+
+        Raises :class:`console.printing.PrintRefusedError` when the store's bounds are hit.
+        """
+        call = self._calls.get(call_id)
+        if call is None or call.caseworker is None or call.caseworker_conn is None:
+            return None
+        terminal = self._terminals.get(call.terminal.terminal_id)
+        if call.caseworker.caseworker_id != caseworker_id or terminal is None:
+            return None
+        job = self.prints.add(call_id, call.terminal.terminal_id, pdf)
+        terminal[1].send(PrintRequest(call_id=call_id, job_id=job.job_id, size=len(pdf)))
+        return job
+
+    def take_print(self, terminal_id: str, job_id: str) -> PrintJob | None:
+        """The PDF of ``job_id`` for its terminal while its call lasts (then forgotten)."""
+        job = self.prints.take(job_id, terminal_id)
+        call = None if job is None else self._calls.get(job.call_id)
+        if call is None or call.terminal.terminal_id != terminal_id:
+            return None
+        return job
+
+    # --- card reader and fleet view -----------------------------------------------------------
+
+    def card(self, terminal_id: str) -> CardType | None:
+        """The card last reported inserted at a terminal, or None."""
+        return self._cards.get(terminal_id)
+
+    def software(self, terminal_id: str) -> str:
+        """The software a terminal named in its last hello ("" if never seen)."""
+        return self._software.get(terminal_id, "")
+
+    def online(self, terminal_id: str) -> bool:
+        """Whether the terminal is connected now."""
+        return terminal_id in self._terminals
+
+    def live_call_id(self, terminal_id: str) -> str | None:
+        """The id of the terminal's waiting or answered call, if any."""
+        return self._call_of_terminal.get(terminal_id)
+
+    def _card_from_parts(self, terminal_id: str, parts: dict[str, str]) -> None:
+        """A hello's ``card_reader`` health carries the card inserted while disconnected."""
+        health = parts.get("card_reader")
+        known: tuple[CardType, ...] = ("eid", "egk", "girocard", "unknown")
+        card = next((kind for kind in known if kind == health), None)
+        if card != self._cards.get(terminal_id):
+            self._card_status(terminal_id, card)
+
+    def _card_status(self, terminal_id: str, card: CardType | None) -> None:
+        """Remember a terminal's card; tell the caseworker of its answered call."""
+        self._cards[terminal_id] = card
+        call_id = self._call_of_terminal.get(terminal_id)
+        call = None if call_id is None else self._calls.get(call_id)
+        if call is not None and call.caseworker_conn is not None:
+            call.caseworker_conn.send(CardStatus(card=card, call_id=call.call_id))
+
     # --- call lifecycle ----------------------------------------------------------------------
 
     def _end(self, call: Call, reason: EndReason) -> None:
@@ -301,6 +432,8 @@ class Hub:
         if call.caseworker is not None:
             self._call_of_caseworker.pop(call.caseworker.caseworker_id, None)
         self._dequeue(call)
+        self.photos.call_ended(call.call_id)
+        self.prints.call_ended(call.call_id)
         ended = Ended(call_id=call.call_id, reason=reason)
         terminal = self._terminals.get(call.terminal.terminal_id)
         if terminal is not None:

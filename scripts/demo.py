@@ -81,6 +81,8 @@ def main() -> int:
             BT_TERMINAL_PIN_FACTORY="mock",
             BT_TERMINAL_CAMERA="synthetic",
             BT_TERMINAL_AUDIO="synthetic",
+            BT_TERMINAL_PRINTER="fake",
+            BT_TERMINAL_CARD_READER="fake",
         )
     console(env, "migrate")
     console(env, "add-municipality", MUNICIPALITY)

@@ -16,13 +16,16 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import asdict
-from typing import Any
+from typing import Any, get_args
 
 from appliance.events import CallPressed, Event, HangupPressed, ScreenOffer, ScreenStats
 from appliance.ports import View
-from protocol.messages import IceServer
+from protocol.messages import CardType, IceServer
 
 log = logging.getLogger(__name__)
+
+HEALTHY = ("ok", *get_args(CardType))
+"""Healthy part values: ``ok``, or the card reader naming the card in it."""
 
 SseItem = tuple[str, dict[str, Any]] | None
 """(event name, data) for a page; None tells its stream to end."""
@@ -36,9 +39,11 @@ class KioskBridge:
         *,
         post: Callable[[Event], None],
         parts: Callable[[], dict[str, str]],
+        details: Callable[[], dict[str, Any]] = dict,
     ) -> None:
         self._post = post
         self._parts = parts
+        self._details = details  # measurements beside the parts (the audio self-test)
         self._lock = threading.Lock()
         self._pages: list[queue.Queue[SseItem]] = []
         self._snapshot: dict[str, Any] = {**asdict(View("offline", reason="starting"))}
@@ -76,6 +81,10 @@ class KioskBridge:
         """Tell the pages to close the screen leg."""
         self._broadcast("screen-close", {})
 
+    def notice(self, text: str) -> None:
+        """Show a short notice on the pages for a few seconds ("Foto gesendet")."""
+        self._broadcast("notice", {"text": text})
+
     def close(self) -> None:
         """End every page's event stream (daemon stopping)."""
         self.running = False
@@ -97,11 +106,11 @@ class KioskBridge:
         state = self.snapshot()["state"]
         if not self.running:
             status = "down"
-        elif all(value == "ok" for value in parts.values()):
+        elif all(value in HEALTHY for value in parts.values()):
             status = "ok"
         else:
             status = "degraded"
-        return {"status": status, "state": state, "parts": parts}
+        return {"status": status, "state": state, "parts": parts, **self._details()}
 
     @property
     def pages(self) -> int:

@@ -7,6 +7,11 @@ would leak the terminal's address and break offline demos. aiortc finishes ICE
 gathering inside ``setLocalDescription``, so the offer it returns carries every
 candidate (no trickle ICE in the protocol).
 
+A camera without a picture (``track()`` returns None) gives an audio-only offer: the
+call goes ahead without video. A track whose data is already encoded (the Pi 4's
+hardware H.264) names its codec in ``encoded_as``, and only that codec is offered, since
+aiortc packetises such data as it is.
+
 The connection state is watched: ``failed`` (ICE or DTLS gave up) is reported through
 ``on_failed`` and the coordinator hangs up; aiortc has no ICE restart.
 """
@@ -37,6 +42,20 @@ def rtc_ice_servers(servers: list[IceServer]) -> list[Any]:
         RTCIceServer(urls=list(s.urls), username=s.username, credential=s.credential)
         for s in servers
     ]
+
+
+def codecs_of(mime_type: str) -> list[Any]:
+    """aiortc's send codecs of one MIME type (e.g. ``video/H264``), for a pre-encoded track."""
+    from aiortc import RTCRtpSender
+
+    kind = mime_type.split("/")[0]
+    codecs = [
+        c for c in RTCRtpSender.getCapabilities(kind).codecs
+        if c.mimeType.lower() == mime_type.lower()
+    ]  # fmt: skip
+    if not codecs:
+        raise MediaError(f"aiortc cannot send {mime_type}")
+    return codecs
 
 
 class AiortcCameraLeg:
@@ -76,7 +95,10 @@ class AiortcCameraLeg:
         if not tracks:
             raise MediaError("neither camera nor microphone available")
         for track in tracks:
-            self._pc.addTransceiver(track, direction="sendonly")
+            transceiver = self._pc.addTransceiver(track, direction="sendonly")
+            encoded_as = getattr(track, "encoded_as", None)
+            if encoded_as is not None:
+                transceiver.setCodecPreferences(codecs_of(encoded_as))
         offer = await self._pc.createOffer()
         await self._pc.setLocalDescription(offer)
         local = self._pc.localDescription

@@ -89,7 +89,7 @@ class TerminalSocket:
                 heartbeat_s=cfg.heartbeat_s,
             )
         )
-        self.svc.hub.connect_terminal(self.who, self.conn, msg.parts)
+        self.svc.hub.connect_terminal(self.who, self.conn, msg.parts, msg.software)
 
     def close(self) -> None:
         """Tell the hub the socket is gone."""

@@ -169,6 +169,20 @@ class Store:
             found = await _terminal_row(s, terminal_id)
             return None if found is None else _terminal(*found)
 
+    async def terminals_of(self, municipality_id: int) -> list[TerminalRecord]:
+        """The terminals of one municipality, by name."""
+        try:
+            async with self.db.session() as s:
+                result = await s.execute(
+                    select(Terminal, Municipality)
+                    .join(Municipality, Terminal.municipality_id == Municipality.id)
+                    .where(Terminal.municipality_id == municipality_id)
+                    .order_by(Terminal.name, Terminal.id)
+                )
+                return [_terminal(row[0], row[1]) for row in result.all()]
+        except SQLAlchemyError as err:
+            raise StoreError(f"database error: {err}") from err
+
     async def touch_terminal(self, terminal_id: str, when: datetime) -> None:
         """Record when a terminal was last heard from."""
         try:

@@ -60,6 +60,8 @@ def terminal(console: FakeConsole, tmp_path: Path) -> Iterator[Terminal]:
         ice_host_addresses=("127.0.0.1",),
         ended_linger_s=0.3,
         hold_to_cancel_s=0.3,
+        printer="fake",
+        card_reader="fake",
     )
     factory = MockFactory(pin_class=MockPWMPin)
     term = build_terminal(config, "secret", pin_factory=factory)

@@ -36,9 +36,14 @@ def pages(world: World, terminal: Any, browser: Any) -> dict[str, Any]:
     return {"anna": anna, "bert": bert, "kiosk": kiosk}
 
 
-def press(terminal: Any, hold_s: float = 0.05) -> float:
-    """Press the terminal's call button through MockFactory; return when it was pressed."""
+def press(terminal: Any, hold_s: float = 0.15) -> float:
+    """Press the terminal's call button through MockFactory as a person would; return when.
+
+    A pause first: edges within the button's 50 ms debounce time of the last one are
+    contact bounce, and no hand presses again that fast.
+    """
     pin = terminal.button.pin
+    time.sleep(0.1)
     started = time.monotonic()
     pin.drive_low()
     time.sleep(hold_s)

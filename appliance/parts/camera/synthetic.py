@@ -5,6 +5,11 @@ target for sign language (EN 301 549 6.5 asks >= 20 fps); the frame number, draw
 the 5x7 font at scale 8, survives VP8/H.264 compression and can be read back by the
 receiver (see :func:`read_frame_number`), which makes "frames arrive and change"
 testable and lets a bench measure glass-to-glass delay.
+
+Its stills (:meth:`SyntheticCamera.capture_still`) are a sharp 1920x1080 test chart:
+line pairs of 1, 2 and 4 pixels, a grey wedge, colour bars and the still's number in
+large digits, so the document-photo path can be tested for sharpness and size without
+a camera. The video keeps running while a still is encoded (in a worker thread).
 """
 
 from __future__ import annotations
@@ -18,11 +23,17 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from appliance.parts.camera import Still
+from appliance.parts.camera.activity import FrameActivity
 from appliance.parts.camera.font import draw_text, read_text, text_size
 
 WIDTH = 640
 HEIGHT = 480
 FPS = 25
+STILL_WIDTH = 1920
+STILL_HEIGHT = 1080
+STILL_DIGITS = 4
+STILL_SCALE = 24
 CLOCK_RATE = 90000
 DIGITS = 6
 SCALE = 8
@@ -100,19 +111,63 @@ class SyntheticVideoTrack:
         return _Track()
 
 
+def render_still(number: int) -> npt.NDArray[np.uint8]:
+    """The 1920x1080 RGB test chart of still ``number`` (see the module docstring)."""
+    image = np.full((STILL_HEIGHT, STILL_WIDTH, 3), 255, dtype=np.uint8)
+    # Line pairs: vertical bars of 1, 2 and 4 px, 300 px tall, left third.
+    for i, width in enumerate((1, 2, 4)):
+        top = 80 + i * 320
+        columns = (np.arange(600) // width) % 2 == 0
+        image[top : top + 300, 80:680][:, columns] = 0
+    # Grey wedge in 11 steps across the bottom.
+    step = STILL_WIDTH // 11
+    for i in range(11):
+        image[STILL_HEIGHT - 100 :, i * step : (i + 1) * step] = round(i * 25.5)
+    # Colour bars on the right.
+    bar = 120
+    for i, colour in enumerate(_BARS):
+        image[80:500, 760 + i * bar : 760 + (i + 1) * bar] = colour
+    # The still's number, large.
+    text = f"{number % 10**STILL_DIGITS:0{STILL_DIGITS}d}"
+    draw_text(image, text, 900, 600, STILL_SCALE, colour=(0, 0, 0))
+    return image
+
+
+def read_still_number(image: npt.NDArray[np.uint8]) -> int | None:
+    """Read the still number back from a decoded 1920x1080 still; None if unreadable."""
+    inverted = 255 - image
+    text = read_text(inverted, STILL_DIGITS, 900, 600, STILL_SCALE)
+    return None if text is None else int(text)
+
+
 class SyntheticCamera:
     """Implements :class:`appliance.parts.camera.Camera` with generated frames."""
 
     def __init__(self) -> None:
-        self.frames_sent = 0
+        self.activity = FrameActivity()
+        self.stills_taken = 0
 
-    def _count(self) -> None:
-        self.frames_sent += 1
+    @property
+    def frames_sent(self) -> int:
+        """Frames handed to aiortc since start."""
+        return self.activity.count
 
     def track(self) -> Any:
         """A fresh synthetic track for one call."""
-        return SyntheticVideoTrack.create(self._count)
+        return SyntheticVideoTrack.create(self.activity.frame)
 
     def health(self) -> str:
         """Always ``ok``: nothing can be unplugged."""
         return "ok"
+
+    async def capture_still(self) -> Still:
+        """A 1920x1080 JPEG test chart, encoded in a worker thread (the video keeps going)."""
+        from appliance.parts.camera.jpeg import encode_array
+
+        self.stills_taken += 1
+        number = self.stills_taken
+        jpeg = await asyncio.to_thread(lambda: encode_array(render_still(number), "rgb24"))
+        return Still(jpeg=jpeg, width=STILL_WIDTH, height=STILL_HEIGHT)
+
+    def close(self) -> None:
+        """Nothing to release."""

@@ -1,7 +1,7 @@
 """The microphone part: a small interface and a factory choosing by config.
 
-The real adapter will capture from PipeWire's echo-cancel source; only ``synthetic``
-(a 440 Hz tone) exists so far.
+Only ``synthetic`` (a 440 Hz tone) lives here, for the media loopback tests; the
+daemon's microphone (PipeWire, ALSA, WAV, handset) is :mod:`appliance.parts.audio`.
 """
 
 from __future__ import annotations

@@ -56,6 +56,13 @@
   var localStream = null;
   var remoteStream = null;
 
+  // Extension points for in-call tools kept in their own scripts (photos.js): message
+  // handlers by type, call-state listeners, and the page's send and notice.
+  api.handlers = {};
+  api.callStateListeners = [];
+  api.send = function (msg) { return send(msg); };
+  api.notice = function (text, kind) { notice(text, kind); };
+
   // --- notices ------------------------------------------------------------------------
   function notice(text, kind) {
     var box = document.createElement("div");
@@ -173,6 +180,8 @@
         notice(ERROR_TEXTS[msg.code] || ("Fehler: " + msg.message), "error");
         if (!call && api.state === "connecting") { endCall(null); }
         break;
+      default:
+        if (api.handlers[msg.type]) { api.handlers[msg.type](msg); }
     }
   }
 
@@ -237,6 +246,7 @@
     el.hangup.disabled = state === "idle";
     el.hint.hidden = state !== "idle";
     tick();
+    api.callStateListeners.forEach(function (listener) { listener(state, api.callId); });
   }
 
   async function answer(callId) {

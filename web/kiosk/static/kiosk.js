@@ -136,6 +136,18 @@
     }
   }
 
+  // Short notices from the daemon (document photo taken, sent); each shows for 3 s.
+  const noticeEl = $("notice");
+  let noticeTimer = null;
+  function showNotice(text) {
+    noticeEl.textContent = text;
+    noticeEl.hidden = false;
+    clearTimeout(noticeTimer);
+    noticeTimer = setTimeout(() => {
+      noticeEl.hidden = true;
+    }, 3000);
+  }
+
   let events = null;
   function connect() {
     events = new EventSource("/api/events");
@@ -152,6 +164,7 @@
     });
     events.addEventListener("screen-answer", (ev) => applyAnswer(JSON.parse(ev.data).sdp));
     events.addEventListener("screen-close", closePc);
+    events.addEventListener("notice", (ev) => showNotice(JSON.parse(ev.data).text));
     events.onerror = () => {
       events.close();
       render({ state: "offline" });
