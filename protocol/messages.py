@@ -13,7 +13,7 @@ every message and the order they come in.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 import msgspec
 
@@ -126,7 +126,13 @@ class RtcAnswer(Message, tag="rtc.answer"):
 
 
 class CallRequest(Message, tag="call.request"):
-    """The citizen pressed the call button."""
+    """The citizen pressed the call button (and confirmed the information screen).
+
+    ``language`` is the kiosk language the citizen chose (``de``, ``en``, ``uk``, ``ar``,
+    ``tr``, ``ls`` for Leichte Sprache), so the caseworker knows before answering.
+    """
+
+    language: str | None = None
 
 
 class CallCancel(Message, tag="call.cancel"):
@@ -145,10 +151,15 @@ class PartsReport(Message, tag="parts"):
 
 
 class Queued(Message, tag="call.queued"):
-    """The call waits in the municipality's queue at ``position`` (1 = next)."""
+    """The call waits in the municipality's queue at ``position`` (1 = next).
+
+    ``estimated_wait_s`` comes from the console's recent answer times; None when it has
+    too few to say.
+    """
 
     call_id: str
     position: int
+    estimated_wait_s: float | None = None
 
 
 class Answered(Message, tag="call.answered"):
@@ -260,6 +271,98 @@ class PrintStatus(Message, tag="print.status"):
     message: str = ""
 
 
+# --- office hours, availability, callbacks, chat ------------------------------------
+
+MAX_CHAT_CHARS = 1000
+"""Longest chat message; longer ones are refused with ``invalid``."""
+
+ChatText = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_CHAT_CHARS)]
+PersonName = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+PhoneNumber = Annotated[str, msgspec.Meta(pattern=r"^\+?[0-9 ()/-]{3,30}$")]
+
+
+class OpeningSpan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One opening period: ISO weekday (1 = Monday) and local times "HH:MM"."""
+
+    weekday: int
+    opens: str
+    closes: str
+
+
+class OfficeStatus(Message, tag="office"):
+    """What the terminal's welcome screen shows; sent after welcome and on every change (C -> T).
+
+    ``open`` says whether calls are taken now; ``next_open`` (seconds since the epoch) when
+    they are next taken if closed; ``available`` caseworkers signed in and free, ``waiting``
+    calls in the queue; ``estimated_wait_s`` for a new call, None if unknown.
+    """
+
+    open: bool
+    timezone: str
+    hours: list[OpeningSpan]
+    next_open: float | None = None
+    available: int = 0
+    waiting: int = 0
+    estimated_wait_s: float | None = None
+
+
+class CallbackRequest(Message, tag="callback.request"):
+    """The citizen asks to be called back (outside hours, or tired of waiting) (T -> C).
+
+    The terminal forgets name and phone number as soon as the console has accepted them.
+    """
+
+    request_id: str
+    name: PersonName
+    phone: PhoneNumber
+    language: str | None = None
+    reason: Literal["closed", "no_answer", "other"] = "other"
+
+
+class CallbackAccepted(Message, tag="callback.accepted"):
+    """The console stored the callback request ``request_id`` (C -> T)."""
+
+    request_id: str
+
+
+class CallbackEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """One callback request as caseworkers see it."""
+
+    callback_id: str
+    terminal_name: str
+    name: str
+    phone: str
+    language: str | None
+    reason: str
+    created: float
+    status: Literal["open", "done", "failed"]
+
+
+class Callbacks(Message, tag="callbacks"):
+    """The municipality's callback list, sent on every change (C -> W)."""
+
+    entries: list[CallbackEntry]
+
+
+class CallbackDone(Message, tag="callback.done"):
+    """A caseworker marks a callback as done or failed (W -> C)."""
+
+    callback_id: str
+    status: Literal["done", "failed"] = "done"
+
+
+class Chat(Message, tag="chat"):
+    """Real-time text next to voice (EN 301 549, 6.2), relayed, never stored (T <-> C <-> W).
+
+    ``sender`` is set by the console when it relays (``citizen`` or ``caseworker``); what a
+    client sends there is ignored.
+    """
+
+    call_id: str
+    text: ChatText
+    sender: Literal["citizen", "caseworker"] | None = None
+
+
 TerminalToConsole = (
     Hello
     | Ping
@@ -271,11 +374,26 @@ TerminalToConsole = (
     | CardStatus
     | PrintStatus
     | PhotoFailed
+    | CallbackRequest
+    | Chat
 )
 ConsoleToTerminal = (
-    Welcome | Pong | Error | Queued | Answered | RtcAnswer | Ended | PhotoRequest | PrintRequest
+    Welcome
+    | Pong
+    | Error
+    | Queued
+    | Answered
+    | RtcAnswer
+    | Ended
+    | PhotoRequest
+    | PrintRequest
+    | OfficeStatus
+    | CallbackAccepted
+    | Chat
 )
-CaseworkerToConsole = Hello | Ping | Answer | Hangup | RtcAnswer | PhotoRequest
+CaseworkerToConsole = (
+    Hello | Ping | Answer | Hangup | RtcAnswer | PhotoRequest | CallbackDone | Chat
+)
 ConsoleToCaseworker = (
     Welcome
     | Pong
@@ -288,4 +406,6 @@ ConsoleToCaseworker = (
     | PhotoFailed
     | CardStatus
     | PrintStatus
+    | Callbacks
+    | Chat
 )
