@@ -13,6 +13,8 @@ APT_PACKAGES := python3-venv python3-dev chromium fonts-dejavu-core ca-certifica
 APT_PACKAGES += gcc libcups2-dev cups cups-client cups-filters printer-driver-cups-pdf
 # card reader: pyscard builds with swig against libpcsclite; tests run pcscd with vpcd; ATR list
 APT_PACKAGES += swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools util-linux
+# kiosk page tests: axe-core from npm (package.json; npm comes with nodejs)
+APT_PACKAGES += nodejs
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck unit e2e bench system-deps venv clean
@@ -49,7 +51,11 @@ system-deps:
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q --no-install-recommends $$missing; \
 	fi
 
-venv: system-deps $(STAMP)
+venv: system-deps $(STAMP) node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
 
 $(STAMP): pyproject.toml
 	[ -x $(PY) ] || $(PYTHON) -m venv $(VENV)

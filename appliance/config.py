@@ -99,7 +99,21 @@ class Config:
     ice_host_addresses: tuple[str, ...] = field(default_factory=tuple)
     """Host addresses aioice gathers; empty = aioice's choice. Loopback demos: 127.0.0.1."""
     ended_linger_s: float = 3.0
-    """How long the "call ended" screen stays before the terminal is idle again."""
+    """How long the ``thanks`` (and ``callback-sent``) screen stays before everything of the
+    citizen is wiped and ``welcome`` shows again."""
+    no_answer_s: float = 180.0
+    """After this long in the queue the ``no-answer`` screen offers a callback request or
+    to keep waiting (the call stays queued meanwhile). Three minutes: long enough for a
+    caseworker finishing a call, short enough that nobody stands there wondering."""
+    idle_timeout_s: float = 90.0
+    """Without a touch for this long on ``info``, ``closed`` or ``no-answer`` the terminal
+    wipes everything of the citizen (a waiting call is cancelled) and shows ``welcome``.
+    Never while waiting or in a call. 90 s: reading the info screen slowly takes under a
+    minute; a citizen who walked away should not leave their language or form behind."""
+    office_phone: str = ""
+    """The office's phone number, shown when the terminal cannot reach the console."""
+    office_address: str = ""
+    """The office's postal address, shown beside the phone number (offline screen)."""
     hold_to_cancel_s: float = 3.0
     """Holding the button this long cancels a waiting call or hangs up."""
     printer: str = "cups"
@@ -223,13 +237,16 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = Path(_str(raw, key))
         elif key in ("ended_linger_s",):
             values[key] = _float(raw, key, 0.0, 3600.0)
+        elif key in ("no_answer_s", "idle_timeout_s"):
+            values[key] = _float(raw, key, 1.0, 86400.0)
         elif key in ("hold_to_cancel_s",):
             values[key] = _float(raw, key, 0.05, 60.0)
         elif key in ("data_dir", "atr_database"):
             values[key] = Path(_str(raw, key))
         elif key == "ice_host_addresses":
             values[key] = _addresses(raw[key])
-        elif key in ("audio_wav", "handset_source", "handset_sink", "printer_name", "cups_server"):
+        elif key in ("audio_wav", "handset_source", "handset_sink", "printer_name", "cups_server",
+                     "office_phone", "office_address"):  # fmt: skip
             values[key] = _optional_str(raw, key)
         else:
             values[key] = _str(raw, key)

@@ -10,6 +10,12 @@ to is still the current one.
 States (exact strings): ``idle``, ``queued``, ``in-call``, ``ended``, ``offline``.
 A citizen who was waiting when the link dropped is queued again automatically on
 reconnect: they should not have to notice that the console restarted.
+
+The screens around the call (welcome, info, closed, no-answer, thanks, callback-sent)
+and the per-citizen session are the :class:`~appliance.desk.Desk`'s rules; the
+coordinator owns the desk and composes every snapshot from the call state and the desk.
+The camera runs only while a call is wanted (from ``continue`` until the call is over):
+the info screen promises that it starts only then.
 """
 
 from __future__ import annotations
@@ -18,38 +24,49 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import replace
 
-from appliance.calls import Call, LegTasks
+from appliance.callflow import CallFlow
+from appliance.calls import LegTasks
+from appliance.desk import Desk
 from appliance.events import (
+    Activity,
+    CallbackRequested,
     CallPressed,
     CameraOfferReady,
     CardChanged,
+    ChatTyped,
+    ContinuePressed,
     Event,
+    HandsetChanged,
     HangupPressed,
-    LingerOver,
+    KeepWaiting,
     LinkDown,
     LinkMessage,
     LinkUp,
     MediaFailed,
     PartsChanged,
+    PhotoTaken,
+    PrintChanged,
+    ResetPressed,
     ScreenOffer,
     ScreenStats,
+    TimerFired,
 )
-from appliance.ports import CallTool, Indicator, LegFactory, Screen, Signaling, State, View
-from protocol.messages import (
-    Answered,
-    CallCancel,
-    CallRequest,
-    CardStatus,
-    Ended,
-    Error,
-    Hangup,
-    PartsReport,
-    Queued,
-    RtcAnswer,
-    RtcOffer,
+from appliance.ports import (
+    CallTool,
+    CameraSwitch,
+    Contact,
+    Indicator,
+    LegFactory,
+    Screen,
+    SelfView,
+    Signaling,
+    State,
+    View,
 )
+from appliance.screens import ScreenFlow
+from appliance.timers import Timers
+from protocol.messages import CardStatus, PartsReport
 
 log = logging.getLogger(__name__)
 
@@ -66,21 +83,40 @@ class Coordinator:
         indicator: Indicator,
         ended_linger_s: float = 3.0,
         tools: Sequence[CallTool] = (),
+        camera: CameraSwitch | None = None,
+        self_view: SelfView | None = None,
+        contact: Contact | None = None,
+        idle_timeout_s: float = 90.0,
+        no_answer_s: float = 180.0,
     ) -> None:
         self._signaling = signaling
         self._legs = LegTasks(legs, self.post)
         self._screen = screen
         self._indicator = indicator
         self._linger_s = ended_linger_s
-        self._tools = tuple(tools)
+        self._camera = camera
+        self._camera_on = False
+        self._camera_lock = asyncio.Lock()
+        self._timers = Timers(self.post, self._legs.spawn)
+        self.desk = Desk(signaling=signaling, timers=self._timers, contact=contact,
+                         idle_timeout_s=idle_timeout_s, no_answer_s=no_answer_s)  # fmt: skip
+        self._base = View("offline", reason="starting")
+        self._view = self.desk.compose(self._base)
+        self.calls = CallFlow(signaling=signaling, legs=self._legs, screen=screen,
+                              desk=self.desk, timers=self._timers, set_view=self._set,
+                              state=lambda: self._base.state, linger_s=ended_linger_s,
+                              tools=tools, self_view=self_view)  # fmt: skip
+        self.screens = ScreenFlow(
+            desk=self.desk,
+            calls=self.calls,
+            timers=self._timers,
+            set_view=self._set,
+            state=lambda: self._base.state,
+            shown=lambda: self._view.shown,
+            linger_s=ended_linger_s,
+        )
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._view = View("offline", reason="starting")
-        self._call: Call | None = None
-        self._wants_call = False  # the citizen is waiting (re-request after reconnect)
-        self._cancel_unnamed = False  # cancel the call the console names next
-        self._finished: set[str] = set()  # call ids we ended: ignore late messages
-        self._linger_token = 0
         self.link_up = False
         self.remote_frames_decoded = 0
         self._observers: list[Callable[[View], None]] = []
@@ -94,7 +130,7 @@ class Coordinator:
     @property
     def call_id(self) -> str | None:
         """The current call's id once the console named it (logs, journal fields)."""
-        return None if self._call is None else self._call.call_id
+        return self.calls.call_id
 
     def observe(self, callback: Callable[[View], None]) -> None:
         """Also publish every state snapshot to ``callback`` (systemd's STATUS=)."""
@@ -107,7 +143,7 @@ class Coordinator:
 
     @property
     def view(self) -> View:
-        """The current snapshot (state, caseworker, position, reason)."""
+        """The current snapshot (state, screen, caseworker, position, session, ...)."""
         return self._view
 
     def post(self, event: Event) -> None:
@@ -125,7 +161,7 @@ class Coordinator:
         """Handle events until cancelled."""
         self._loop = asyncio.get_running_loop()
         self._indicator.show(self.state)
-        self._publish()
+        self._publish(force=True)
         while True:
             event = await self._queue.get()
             self._handling_since = time.monotonic()
@@ -144,60 +180,82 @@ class Coordinator:
 
     async def stop(self) -> None:
         """Close media and cancel background tasks."""
-        await self._close_media()
+        await self.calls.close_media()
         await self._legs.stop()
+        if self._camera is not None and self._camera_on:
+            await asyncio.to_thread(self._camera.stop)
+            self._camera_on = False
 
     # --- event handling -------------------------------------------------------------
 
     async def handle(self, event: Event) -> None:
-        """Apply one event to the state."""
+        """Apply one event to the state, then publish the snapshot if it changed."""
+        await self._dispatch(event)
+        self._publish()
+
+    async def _dispatch(self, event: Event) -> None:
+        desk = self.desk
         match event:
-            case CallPressed():
-                await self._on_call_pressed(event)
-            case HangupPressed():
-                await self._on_hangup_pressed(event)
+            case CallPressed(source=source):
+                await self.screens.call_pressed(source)
+            case ContinuePressed(language=language):
+                if self.state == "idle" and desk.front == "info":
+                    await self.screens.continue_(language)
+            case HangupPressed(source=source):
+                await self.screens.hangup_pressed(source)
+            case KeepWaiting():
+                desk.keep_waiting()
+            case ResetPressed():
+                await self.screens.reset()
+            case Activity():
+                desk.activity(self._view.shown)
+            case TimerFired():
+                await self.screens.on_timer(event)
+            case CallbackRequested():
+                if self.state in ("idle", "queued", "offline"):
+                    await desk.request_callback(event, self.link_up)
+            case ChatTyped(text=text):
+                if self.state == "in-call" and self.call_id is not None:
+                    await desk.send_chat(self.call_id, text)
+            case PhotoTaken(call_id=call_id):
+                if self.state == "in-call" and self.calls.current(call_id):
+                    desk.photo_taken(event)
+            case PrintChanged(call_id=call_id):
+                if self.state == "in-call" and self.calls.current(call_id):
+                    desk.print_changed(event)
+            case HandsetChanged(lifted=lifted):
+                desk.handset = lifted
             case LinkUp(welcome=welcome):
                 self.link_up = True
                 log.info("connected to the console as %s (%s)", welcome.name, welcome.municipality)
                 if self.state == "offline":
-                    if self._wants_call:
-                        await self._request_call()
+                    if self.calls.wants_call:
+                        await self.calls.request()
                     else:
                         self._set(View("idle"))
             case LinkDown(reason=reason):
                 self.link_up = False
-                self._cancel_unnamed = False
-                await self._close_media()
+                self.calls.cancel_unnamed = False
+                desk.callback_failed("the console link was lost")
+                await self.calls.close_media()
                 if self.state == "in-call":
-                    self._wants_call = False
-                self._call = None
+                    self.calls.wants_call = False
+                    desk.end_call()
+                desk.waiting_over()
+                self.calls.call = None
                 self._set(View("offline", reason=reason))
             case LinkMessage(message=message):
-                await self._on_message(message)
+                if not await self.calls.on_message(message):
+                    await self.screens.on_message(message)
             case CameraOfferReady(call_id=call_id, sdp=sdp):
-                if self._current(call_id) and self.state == "in-call":
-                    await self._signaling.send(RtcOffer(call_id=call_id, leg="camera", sdp=sdp))
+                await self.calls.send_offer(call_id, sdp)
             case ScreenOffer(sdp=sdp):
-                call = self._call
-                if self.state == "in-call" and call is not None and call.call_id is not None:
-                    await self._signaling.send(
-                        RtcOffer(call_id=call.call_id, leg="screen", sdp=sdp)
-                    )
-                else:
-                    log.info("screen offer outside a call ignored")
+                await self.calls.send_screen_offer(sdp)
             case ScreenStats(frames_decoded=frames):
                 if self.state == "in-call":
                     self.remote_frames_decoded = frames
             case MediaFailed(call_id=call_id, detail=detail):
-                if self._current(call_id) and self.state == "in-call":
-                    log.warning("media of call %s failed: %s", call_id, detail)
-                    await self._signaling.send(Hangup(call_id=call_id))
-                    await self._end(call_id, "media_failed")
-            case LingerOver(token=token):
-                if self.state == "ended" and token == self._linger_token:
-                    self._call = None
-                    self.remote_frames_decoded = 0
-                    self._set(View("idle"))
+                await self.calls.media_failed(call_id, detail)
             case PartsChanged(parts=parts):
                 if self.link_up:
                     await self._signaling.send(PartsReport(parts=parts))
@@ -209,148 +267,37 @@ class Coordinator:
                     current = self.call_id if live else None
                     await self._signaling.send(CardStatus(card=card, call_id=current))
 
-    async def _on_call_pressed(self, event: CallPressed) -> None:
-        if self.state == "idle":
-            log.info("call requested (%s)", event.source)
-            await self._request_call()
-        elif self.state == "offline":
-            log.info("call pressed while offline: ignored")
-        else:
-            log.debug("call pressed in state %s: ignored", self.state)
+    def _set(self, base: View) -> None:
+        if base.state == "idle" and self._base.state == "ended":
+            self.remote_frames_decoded = 0
+        self._base = base
 
-    async def _on_hangup_pressed(self, event: HangupPressed) -> None:
-        call = self._call
-        if self.state == "queued" and call is not None:
-            log.info("waiting call cancelled (%s)", event.source)
-            self._wants_call = False
-            if call.call_id is None:
-                self._cancel_unnamed = True  # cancel it as soon as the console names it
-                self._set(View("ended", reason="cancelled"))
-                self._start_linger()
-            else:
-                await self._signaling.send(CallCancel(call_id=call.call_id))
-                await self._end(call.call_id, "cancelled")
-        elif self.state == "in-call" and call is not None and call.call_id is not None:
-            log.info("call hung up (%s)", event.source)
-            await self._signaling.send(Hangup(call_id=call.call_id))
-            await self._end(call.call_id, "hangup_terminal")
-        elif self.state == "offline" and self._wants_call:
-            self._wants_call = False
-            log.info("citizen stopped waiting while offline")
-
-    async def _on_message(self, message: object) -> None:
-        call = self._call
-        match message:
-            case Queued(call_id=call_id, position=position):
-                if self._cancel_unnamed and call_id not in self._finished:
-                    self._cancel_unnamed = False
-                    self._finished.add(call_id)
-                    await self._signaling.send(CallCancel(call_id=call_id))
-                elif call_id in self._finished:
-                    pass
-                elif (
-                    self.state == "queued" and call is not None and call.call_id in (None, call_id)
-                ):
-                    call.call_id = call_id
-                    call.position = position
-                    self._set(View("queued", position=position))
-                else:
-                    log.warning("call.queued for unknown call %s: cancelling it", call_id)
-                    self._finished.add(call_id)
-                    await self._signaling.send(CallCancel(call_id=call_id))
-            case Answered(call_id=call_id, caseworker=caseworker, ice_servers=ice):
-                if self.state == "queued" and call is not None and call.call_id in (None, call_id):
-                    call.call_id = call_id
-                    call.caseworker = caseworker
-                    call.ice_servers = list(ice)
-                    self._wants_call = False
-                    self._set(View("in-call", caseworker=caseworker))
-                    self._start_legs(call_id, call)
-                else:
-                    log.warning("call.answered for call %s we do not want: hanging up", call_id)
-                    self._finished.add(call_id)
-                    await self._signaling.send(Hangup(call_id=call_id))
-            case RtcAnswer(call_id=call_id, leg=leg, sdp=sdp):
-                if not (self.state == "in-call" and self._current(call_id) and call is not None):
-                    log.info("rtc.answer for call %s outside the call ignored", call_id)
-                elif leg == "screen":
-                    self._screen.deliver_screen_answer(sdp)
-                elif call.leg is not None:
-                    self._legs.apply_answer(call_id, call.leg, sdp)
-            case Ended(call_id=call_id, reason=reason):
-                if self._current(call_id) and self.state in ("queued", "in-call"):
-                    log.info("call %s ended by the console: %s", call_id, reason)
-                    await self._end(call_id, reason)
-            case Error(code=code, message=text):
-                log.warning("console refused a message: %s (%s)", code, text)
-            case _:
-                self._to_tools(message)
-
-    def _to_tools(self, message: object) -> None:
-        call_id = getattr(message, "call_id", None)
-        tools = [tool for tool in self._tools if isinstance(message, tool.handles)]
-        if not tools:
-            log.debug("message %r ignored", message)
-        elif not (self.state == "in-call" and isinstance(call_id, str) and self._current(call_id)):
-            log.info("%s outside its call ignored", type(message).__name__)
-        else:
-            for tool in tools:
-                self._legs.spawn(tool.on_message(message, call_id))
-
-    # --- helpers --------------------------------------------------------------------
-
-    async def _request_call(self) -> None:
-        self._wants_call = True
-        self._call = Call()
-        self._set(View("queued"))
-        await self._signaling.send(CallRequest())
-
-    def _current(self, call_id: str) -> bool:
-        return self._call is not None and self._call.call_id == call_id
-
-    def _start_legs(self, call_id: str, call: Call) -> None:
-        call.leg = self._legs.start(call_id, call.ice_servers)
-        if not self._screen.request_screen_offer(call.ice_servers):
-            log.warning("no kiosk page connected: the caseworker will not be seen or heard")
-
-    async def _end(self, call_id: str, reason: str) -> None:
-        self._finished.add(call_id)
-        self._wants_call = False
-        await self._close_media()
-        for tool in self._tools:
-            self._legs.spawn(tool.on_call_end(call_id))
-        self._set(View("ended", reason=reason))
-        self._start_linger()
-
-    def _start_linger(self) -> None:
-        self._linger_token += 1
-        token = self._linger_token
-        self._legs.spawn(self._linger(token))
-
-    async def _linger(self, token: int) -> None:
-        await asyncio.sleep(self._linger_s)
-        self.post(LingerOver(token))
-
-    async def _close_media(self) -> None:
-        call = self._call
-        if call is not None and call.leg is not None:
-            leg, call.leg = call.leg, None
-            try:
-                await leg.close()
-            except Exception:
-                log.exception("closing the camera leg failed")
-        if self.state == "in-call":
-            self._screen.close_screen()
-
-    def _set(self, view: View) -> None:
-        changed = view.state != self._view.state
-        self._view = replace(view)
-        self._publish()
-        if changed:
-            log.info("state -> %s", view.state)
-            self._indicator.show(view.state)
-
-    def _publish(self) -> None:
-        self._screen.show(self._view)
+    def _publish(self, *, force: bool = False) -> None:
+        view = self.desk.compose(self._base)
+        if view == self._view and not force:
+            return
+        old, self._view = self._view, view
+        if view.shown != old.shown or force:
+            self.desk.screen_changed(view.shown)
+        self._screen.show(view)
         for observer in self._observers:
-            observer(self._view)
+            observer(view)
+        if view.state != old.state:
+            log.info("state -> %s (%s)", view.state, view.shown)
+            self._indicator.show(view.state)
+        self._switch_camera(view.state in ("queued", "in-call"))
+
+    def _switch_camera(self, on: bool) -> None:
+        """Start the camera at ``continue`` and stop it when the call is over (in a thread)."""
+        if self._camera is None or on == self._camera_on:
+            return
+        self._camera_on = on
+        self._legs.spawn(self._apply_camera())
+
+    async def _apply_camera(self) -> None:
+        camera = self._camera
+        assert camera is not None
+        async with self._camera_lock:
+            want = self._camera_on
+            log.info("camera %s", "on" if want else "off")
+            await asyncio.to_thread(camera.start if want else camera.stop)

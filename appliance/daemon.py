@@ -20,7 +20,16 @@ from typing import Any
 from appliance import SOFTWARE
 from appliance.config import Config, camera_size
 from appliance.coordinator import Coordinator
-from appliance.events import CallPressed, CardChanged, Event, HangupPressed, PartsChanged
+from appliance.events import (
+    CallPressed,
+    CardChanged,
+    Event,
+    HandsetChanged,
+    HangupPressed,
+    PartsChanged,
+    PhotoTaken,
+    PrintChanged,
+)
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
@@ -34,8 +43,9 @@ from appliance.parts.cards import CardReader, create_card_reader
 from appliance.parts.leds import LedPanel, open_leds
 from appliance.parts.printer import Printer, create_printer
 from appliance.photo import PhotoTool, PhotoUploader
-from appliance.ports import CameraLeg, State
+from appliance.ports import CameraLeg, Contact, State
 from appliance.printing import PrintTool
+from appliance.selfview import SelfViewStream
 from protocol.messages import IceServer
 
 log = logging.getLogger(__name__)
@@ -227,10 +237,12 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     microphone = create_audio(config)
     apply_host_addresses(config.ice_host_addresses)
 
+    self_view = SelfViewStream()
+
     def legs(ice_servers: list[IceServer], on_failed: Any) -> CameraLeg:
         return AiortcCameraLeg(
             ice_servers=ice_servers,
-            video=camera.track,
+            video=lambda: self_view.tap(camera.track()),
             audio=microphone.track,
             on_failed=on_failed,
         )
@@ -248,7 +260,9 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     def details() -> dict[str, Any]:
         return {"audio_selftest": microphone.selftest.as_dict()}
 
-    bridge = KioskBridge(post=post_threadsafe, parts=health_parts, details=details)
+    bridge = KioskBridge(
+        post=post_threadsafe, parts=health_parts, details=details, self_view=self_view
+    )
     kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
     link = Link(console_url=config.console_url, credential=credential, software=SOFTWARE,
                 parts=parts, on_event=post)  # fmt: skip
@@ -259,12 +273,21 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         console_url=config.console_url,
         credential=credential,
         spool_dir=config.data_dir / PRINT_SPOOL,
+        on_status=lambda call_id, status, text: post(PrintChanged(call_id, status, text)),
     )
     card_reader = create_card_reader(
         config.card_reader, lambda card: post_threadsafe(CardChanged(card)), config.atr_database
     )
     uploader = PhotoUploader(console_url=config.console_url, credential=credential)
-    photo_tool = PhotoTool(camera=camera, uploader=uploader, signaling=link, notify=bridge.notice)
+    photo_tool = PhotoTool(
+        camera=camera,
+        uploader=uploader,
+        signaling=link,
+        notify=bridge.notice,
+        on_photo=lambda call_id, still: post(
+            PhotoTaken(call_id, still.jpeg, still.width, still.height)
+        ),
+    )
     coordinator = Coordinator(
         signaling=link,
         legs=legs,
@@ -272,6 +295,11 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         indicator=leds,
         ended_linger_s=config.ended_linger_s,
         tools=[print_tool, photo_tool],
+        camera=camera,
+        self_view=self_view,
+        contact=Contact(phone=config.office_phone, address=config.office_address),
+        idle_timeout_s=config.idle_timeout_s,
+        no_answer_s=config.no_answer_s,
     )
     terminal = Terminal(
         config=config,
@@ -285,7 +313,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         leds=leds,
         printer=printer,
         card_reader=card_reader,
-        hook=_hook_switch(config, factory, microphone),
+        hook=_hook_switch(config, factory, microphone, post_threadsafe),
         selftest_devices=devices_for_selftest(config),
     )
     return terminal
@@ -323,14 +351,19 @@ def _gpio_parts(
     return button, leds
 
 
-def _hook_switch(config: Config, factory: Any, audio: AudioPart) -> HookSwitch | None:
+def _hook_switch(config: Config, factory: Any, audio: AudioPart, post: Any) -> HookSwitch | None:
     """The handset's hook switch, only when a handset is configured (``handset_source``)."""
     from gpiozero.exc import GPIOZeroError
 
     if not audio.handset_fitted:
         return None
     try:
-        return HookSwitch(config.hook_pin, pin_factory=factory, on_change=audio.set_handset,
+
+        def changed(lifted: bool) -> None:
+            audio.set_handset(lifted)
+            post(HandsetChanged(lifted))
+
+        return HookSwitch(config.hook_pin, pin_factory=factory, on_change=changed,
                           lifted_when=config.hook_lifted_when)  # fmt: skip
     except (GPIOZeroError, OSError, RuntimeError) as err:
         log.warning("hook switch unavailable (%s): the handset is never used", err)

@@ -8,7 +8,7 @@ no network, no GPIO and no browser.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from protocol.messages import CardType, ConsoleToTerminal, Welcome
 
@@ -79,10 +79,77 @@ class MediaFailed:
 
 
 @dataclass(frozen=True)
-class LingerOver:
-    """The "ended" screen has been shown long enough (``token`` guards stale timers)."""
+class ContinuePressed:
+    """The citizen read the information screen and continues: request the call."""
 
+    language: str | None = None
+    source: str = "kiosk"
+
+
+@dataclass(frozen=True)
+class KeepWaiting:
+    """On ``no-answer`` the citizen chose to keep waiting."""
+
+
+@dataclass(frozen=True)
+class CallbackRequested:
+    """The citizen filled in the callback form (validated by the kiosk app)."""
+
+    name: str
+    phone: str
+    language: str | None = None
+    reason: str = "other"
+
+
+@dataclass(frozen=True)
+class ChatTyped:
+    """The citizen sent a chat line in the current call."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Activity:
+    """The citizen touched the screen: the idle timeout starts again."""
+
+
+@dataclass(frozen=True)
+class ResetPressed:
+    """The page's "start over": back to welcome, everything wiped."""
+
+
+@dataclass(frozen=True)
+class TimerFired:
+    """A coordinator timer ran out; ``token`` guards against timers restarted since."""
+
+    name: str
     token: int
+
+
+@dataclass(frozen=True)
+class PhotoTaken:
+    """The photo tool took a document photo in call ``call_id`` (for the kiosk preview)."""
+
+    call_id: str
+    jpeg: bytes = field(repr=False)
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PrintChanged:
+    """The print tool reports a job's new status in call ``call_id``."""
+
+    call_id: str
+    status: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class HandsetChanged:
+    """The handset was lifted (True) or put down (False)."""
+
+    lifted: bool
 
 
 @dataclass(frozen=True)
@@ -109,7 +176,16 @@ Event = (
     | ScreenOffer
     | ScreenStats
     | MediaFailed
-    | LingerOver
     | PartsChanged
     | CardChanged
+    | ContinuePressed
+    | KeepWaiting
+    | CallbackRequested
+    | ChatTyped
+    | Activity
+    | ResetPressed
+    | TimerFired
+    | PhotoTaken
+    | PrintChanged
+    | HandsetChanged
 )

@@ -14,7 +14,10 @@ camera, capture failed, upload refused or timed out after one retry) becomes
 ``photo.failed`` with a plain sentence, so the caseworker's page never waits in vain. Each
 upload attempt has 15 s; when the call ends, work in flight for it is cancelled. The kiosk
 shows a short notice ("Foto wird aufgenommen", "Foto gesendet") so the citizen knows to
-hold the document still, and that it went through.
+hold the document still, and that it went through. A photo that reached the console is
+also handed to ``on_photo`` (the daemon posts it to the coordinator as ``PhotoTaken``),
+so the kiosk shows the citizen the picture the caseworker got; the coordinator keeps only
+the call's last one, in memory, and drops it when the call ends.
 """
 
 from __future__ import annotations
@@ -150,8 +153,10 @@ class PhotoTool:
         uploader: PhotoUploader,
         signaling: Signaling,
         notify: Callable[[str], None] | None = None,
+        on_photo: Callable[[str, Still], None] | None = None,
     ) -> None:
         self._camera = camera
+        self._on_photo = on_photo
         self._uploader = uploader
         self._signaling = signaling
         self._notify = notify
@@ -207,6 +212,8 @@ class PhotoTool:
             return
         self.sent += 1
         self._show(NOTICE_SENT)
+        if self._on_photo is not None:
+            self._on_photo(call_id, still)
 
     def _show(self, text: str) -> None:
         if self._notify is not None:

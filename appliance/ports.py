@@ -9,13 +9,56 @@ tests pass in-memory fakes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from protocol.messages import IceServer, TerminalToConsole
+from protocol.messages import IceServer, OfficeStatus, TerminalToConsole
 
 State = Literal["idle", "queued", "in-call", "ended", "offline"]
 """The call states shown on the kiosk, by the LEDs and in /healthz (exact strings)."""
+
+ScreenName = Literal[
+    "welcome", "info", "closed", "waiting", "no-answer", "in-call", "thanks", "callback-sent",
+    "offline",
+]  # fmt: skip
+"""What the kiosk page shows (docs/kiosk-api.md); derived from the state and the session."""
+
+CallbackStatus = Literal["sending", "sent", "failed"]
+
+
+@dataclass(frozen=True)
+class ChatLine:
+    """One line of the call's text chat."""
+
+    sender: Literal["citizen", "caseworker"]
+    text: str
+    at: float
+
+
+@dataclass(frozen=True)
+class PhotoPreview:
+    """The last document photo of the call; ``number`` makes its URL change per photo."""
+
+    number: int
+    jpeg: bytes = field(repr=False)
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class PrintView:
+    """The latest print job status of the call, for the citizen."""
+
+    status: str
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """The office's phone number and address (terminal config), for the offline screen."""
+
+    phone: str = ""
+    address: str = ""
 
 
 @dataclass(frozen=True)
@@ -26,6 +69,31 @@ class View:
     caseworker: str | None = None
     position: int | None = None
     reason: str | None = None
+    screen: ScreenName | None = None
+    """None: the default screen of ``state`` (see :func:`default_screen`)."""
+    estimated_wait_s: float | None = None
+    office: OfficeStatus | None = None
+    contact: Contact = Contact()
+    chat: tuple[ChatLine, ...] = ()
+    photo: PhotoPreview | None = None
+    print_status: PrintView | None = None
+    callback: CallbackStatus | None = None
+    handset: bool = False
+    idle_timeout_s: float = 90.0
+
+    @property
+    def shown(self) -> ScreenName:
+        """The screen to show: ``screen`` or the default of the state."""
+        return self.screen if self.screen is not None else default_screen(self.state)
+
+
+def default_screen(state: State) -> ScreenName:
+    """The screen a state shows when nothing else is said."""
+    defaults: dict[State, ScreenName] = {
+        "idle": "welcome", "queued": "waiting", "in-call": "in-call", "ended": "thanks",
+        "offline": "offline",
+    }  # fmt: skip
+    return defaults[state]
 
 
 class Signaling(Protocol):
@@ -101,4 +169,28 @@ class CallTool(Protocol):
 
     async def on_call_end(self, call_id: str) -> None:
         """The call is over: cancel work and wipe per-call data."""
+        ...
+
+
+class CameraSwitch(Protocol):
+    """Starts and stops the camera's capture: it runs only from ``continue`` to the call's end."""
+
+    def start(self) -> None:
+        """Start capturing (idempotent)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop capturing and release the device; may block briefly (idempotent)."""
+        ...
+
+
+class SelfView(Protocol):
+    """The citizen's own picture for the kiosk page, fed by the call's video track."""
+
+    def open(self) -> None:
+        """A call is active: serve the picture."""
+        ...
+
+    def close(self) -> None:
+        """The call is over: end every stream and drop the last picture."""
         ...

@@ -14,7 +14,9 @@ signaling socket, whose messages are capped at 64 KiB. The tool then:
    and purged so the form does not linger in the printer's queue.
 
 When the call ends, unfinished jobs of the call are cancelled and purged and the spool files
-deleted: a form meant for one citizen must not come out for the next one. The spool directory
+deleted: a form meant for one citizen must not come out for the next one. Every status
+is also handed to ``on_status``, which the daemon turns into a ``PrintChanged`` event so
+the citizen sees on the kiosk that their form is printing. The spool directory
 is also wiped when the tool is built, in case the terminal lost power mid-job.
 """
 
@@ -27,6 +29,7 @@ import os
 import re
 import secrets
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,8 +83,10 @@ class PrintTool:
         poll_s: float = 0.5,
         job_timeout_s: float = 600.0,
         download_timeout_s: float = 60.0,
+        on_status: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self._printer = printer
+        self._on_status = on_status  # (call_id, status, message) for the kiosk
         self._signaling = signaling
         self._base = console_url.rstrip("/")
         self._credential = credential
@@ -207,6 +212,8 @@ class PrintTool:
 
     async def _report(self, msg: PrintRequest, status: JobStatus, message: str) -> None:
         log.info("print job %s: %s %s", msg.job_id, status, message)
+        if self._on_status is not None:
+            self._on_status(msg.call_id, status, message)
         await self._signaling.send(
             PrintStatus(call_id=msg.call_id, job_id=msg.job_id, status=status, message=message)
         )

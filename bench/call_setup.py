@@ -3,7 +3,8 @@
 Runs the whole system (console process, terminal daemon with aiortc, Debian's
 Chromium as caseworker and kiosk) and makes N calls. For each it measures:
 
-- button press -> the call shown in the caseworker's queue;
+- button press on the information screen (the second press: continue) -> the call
+  shown in the caseworker's queue;
 - Answer -> first video frame decoded by the caseworker (leg ``camera``: aiortc ->
   Chromium);
 - Answer -> first video frame decoded by the kiosk (leg ``screen``: Chromium ->
@@ -49,8 +50,13 @@ AIOICE_GATHER_TIMEOUT_MS = 5000.0
 def one_call(terminal: Any, caseworker: Any, kiosk: Any) -> dict[str, float]:
     """Make one call and hang it up; return its timings in ms."""
     pin = terminal.button.pin
+    pin.drive_low()  # the first press opens the information screen
+    time.sleep(0.15)
+    pin.drive_high()
+    wait_for(lambda: terminal.coordinator.view.screen == "info", 5, 0.01)
+    time.sleep(0.1)  # more than the button's 50 ms debounce
     pressed = time.monotonic()
-    pin.drive_low()
+    pin.drive_low()  # the second press continues: the call is requested
     caseworker.wait_for_selector("[data-test=queue-item]", timeout=10_000)
     queued = time.monotonic()
     pin.drive_high()

@@ -21,6 +21,7 @@ from console import admin
 from console.auth import check_password_strength
 from console.config import ConsoleConfig, load_config
 from console.errors import ConsoleError, WeakPasswordError
+from console.hours import format_week
 
 EXIT_USAGE = 2
 
@@ -52,6 +53,20 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("new-code", help="issue a new enrollment code for a terminal")
     p.add_argument("--code-ttl-hours", type=float, default=None)
     p.add_argument("terminal_id")
+
+    p = sub.add_parser(
+        "set-hours",
+        help="replace a municipality's office hours",
+        description="Replace the whole week. Each SPEC is days and times, e.g. "
+        "'Mo-Fr 08:00-12:00' 'Do 14:00-18:00' or 'Mo,Mi 08:00-12:00,13:00-15:00' "
+        "(Mo Di Mi Do Fr Sa So; local time of --timezone). No SPEC: always open.",
+    )
+    p.add_argument("--municipality", required=True)
+    p.add_argument("--timezone", help="IANA time zone, e.g. Europe/Berlin (default: unchanged)")
+    p.add_argument("specs", nargs="*", metavar="SPEC")
+
+    p = sub.add_parser("show-hours", help="print a municipality's office hours")
+    p.add_argument("--municipality", required=True)
 
     p = sub.add_parser("serve", help="run the console (migrates first)")
     p.add_argument("--host")
@@ -109,6 +124,16 @@ def _run(args: argparse.Namespace, config: ConsoleConfig) -> int:
             f"enrollment code valid for {ttl:g} h, usable once:"
         )
         print(code)
+    elif command in {"set-hours", "show-hours"}:
+        if command == "set-hours":
+            schedule = asyncio.run(
+                admin.set_hours(config, args.municipality, args.specs, args.timezone)
+            )
+        else:
+            schedule = asyncio.run(admin.show_hours(config, args.municipality))
+        print(f"timezone {schedule.timezone}")
+        for line in format_week(schedule) or ["always open (no hours set)"]:
+            print(line)
     elif command == "serve":
         from console.run import run_server
 

@@ -13,8 +13,10 @@ from typing import TypeVar
 from console.auth import Passwords
 from console.config import ConsoleConfig
 from console.enroll import Enroller
+from console.hours import Schedule, parse_week, zone
 from console.migrate import run_migrations
 from console.store import CaseworkerRecord, Database, MunicipalityRecord, Store, TerminalRecord
+from console.store.hours import HoursStore
 
 T = TypeVar("T")
 
@@ -64,3 +66,20 @@ async def new_code(
 ) -> tuple[TerminalRecord, str]:
     """Issue a fresh enrollment code for an existing terminal."""
     return await with_store(config, lambda store: Enroller(store).new_code(terminal_id, ttl_hours))
+
+
+async def set_hours(
+    config: ConsoleConfig, municipality: str, specs: list[str], timezone: str | None
+) -> Schedule:
+    """Replace a municipality's opening hours (specs like ``"Mo-Fr 08:00-12:00"``)."""
+    spans = parse_week(specs)  # refuse bad input before touching the database
+    if timezone is not None:
+        zone(timezone)
+    return await with_store(
+        config, lambda store: HoursStore(store.db).set_week(municipality, spans, timezone)
+    )
+
+
+async def show_hours(config: ConsoleConfig, municipality: str) -> Schedule:
+    """A municipality's opening hours and time zone."""
+    return await with_store(config, lambda store: HoursStore(store.db).week(municipality))

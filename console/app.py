@@ -8,16 +8,21 @@ own script and stylesheet, and talks only to its own origin.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+from collections.abc import AsyncGenerator
 from datetime import timedelta
 
 from quart import Quart, Response, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from console.auth import Passwords
+from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.enroll import Enroller
 from console.errors import ConsoleError
 from console.hub import Hub
+from console.office import run_office
 from console.photos import PhotoStore
 from console.presence import Presence
 from console.routes import caseworker_ws, enroll, health, pages, terminal_ws
@@ -26,6 +31,8 @@ from console.routes import printing as print_routes
 from console.routes import terminals as terminal_routes
 from console.services import EXTENSION_KEY, Services
 from console.store import Store
+from console.store.callbacks import CallbackStore
+from console.store.hours import HoursStore
 from console.throttle import Throttle
 from protocol.messages import MAX_MESSAGE_BYTES
 
@@ -46,6 +53,7 @@ def create_app(
     passwords: Passwords | None = None,
     login_throttle: Throttle | None = None,
     enroll_throttle: Throttle | None = None,
+    callbacks: CallbackDesk | None = None,
 ) -> Quart:
     """Build the console app around the given collaborators."""
     web = config.web_dir
@@ -66,17 +74,36 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(minutes=5),
     )
     photos = PhotoStore(budget_bytes=config.photo_budget_bytes, grace_s=config.photo_grace_s)
+    hub = hub or Hub(ice_servers=config.ice_servers, photos=photos)
     svc = Services(
         config=config,
         store=store,
-        hub=hub or Hub(ice_servers=config.ice_servers, photos=photos),
+        hub=hub,
         passwords=passwords or Passwords(),
         enroller=Enroller(store),
         presence=Presence(store),
         login_throttle=login_throttle or Throttle(),
         enroll_throttle=enroll_throttle or Throttle(),
+        callbacks=callbacks
+        or CallbackDesk(CallbackStore(store.db), hub.to_desk, config.callback_retention_days),
+        hours=HoursStore(store.db),
     )
     app.extensions[EXTENSION_KEY] = svc
+
+    @app.while_serving
+    async def background() -> AsyncGenerator[None, None]:
+        """Office hours boundaries and reloads; the daily purge of old callback requests."""
+        tasks = [
+            asyncio.create_task(run_office(svc.hub, svc.hours.all_weeks), name="office"),
+            asyncio.create_task(svc.callbacks.run(), name="callback-purge"),
+        ]
+        yield
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     for module in (health, pages, enroll, terminal_ws, caseworker_ws):
         app.register_blueprint(module.bp)
     app.register_blueprint(photo_routes.bp)

@@ -62,6 +62,10 @@ class ConsoleConfig:
     oldest photos go, those of finished calls first. 64 MiB holds a dozen 12 MP JPEGs."""
     photo_grace_s: float = 600.0
     """A call's photos are deleted this long after it ends: time for one more look."""
+    callback_retention_days: float = 30.0
+    """A callback request (a citizen's name and phone number) is deleted this many days after
+    it was marked done or failed: long enough to answer a "you never called me" within a
+    month, short enough not to become an address book."""
 
     @property
     def url(self) -> str:
@@ -134,6 +138,9 @@ def _convert(name: str, value: object, source: str) -> object:
         if name == "photo_budget_bytes":
             number = int(value) if isinstance(value, int | str) else _fail()
             return number if number > 0 else _fail()
+        if name == "callback_retention_days":
+            days = float(value) if isinstance(value, int | float | str) else _fail()
+            return days if days >= 0 else _fail()
         if name == "photo_grace_s":
             seconds = float(value) if isinstance(value, int | float | str) else _fail()
             return seconds if seconds >= 0 else _fail()

@@ -13,12 +13,15 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import Protocol
 
-from console.photos import REQUEST_ID, Photo, PhotoStore
-from console.printing import PrintJob, PrintJobs
+from console import chat
+from console.calls import Call, CaseworkerIdentity, Connection, TerminalIdentity
+from console.hub_tools import CallTools
+from console.office import Office
+from console.photos import REQUEST_ID, PhotoStore
+from console.printing import PrintJobs
 from console.queues import CallQueues, Waiting
+from console.waits import AnswerTimes
 from protocol.messages import (
     Answer,
     Answered,
@@ -28,6 +31,7 @@ from protocol.messages import (
     CardStatus,
     CardType,
     CaseworkerToConsole,
+    Chat,
     Ended,
     EndReason,
     Error,
@@ -35,12 +39,11 @@ from protocol.messages import (
     Hello,
     IceServer,
     Message,
+    OfficeStatus,
     PartsReport,
     PhotoFailed,
-    PhotoReady,
     PhotoRequest,
     Ping,
-    PrintRequest,
     PrintStatus,
     Queued,
     QueueEntry,
@@ -52,50 +55,10 @@ from protocol.messages import (
 
 CLOSE_REPLACED = 4409
 """Close code for a terminal connection replaced by a newer one of the same terminal."""
+__all__ = ["CLOSE_REPLACED", "Call", "CaseworkerIdentity", "Connection", "Hub", "TerminalIdentity"]
 
 
-class Connection(Protocol):
-    """An outgoing side of a socket; both methods must return without waiting."""
-
-    def send(self, message: Message) -> None:
-        """Queue a message for sending."""
-
-    def close(self, code: int, reason: str = "") -> None:
-        """Queue a close with the given WebSocket close code."""
-
-
-@dataclass(frozen=True)
-class TerminalIdentity:
-    """An authenticated terminal."""
-
-    terminal_id: str
-    name: str
-    municipality_id: int
-    municipality_name: str
-
-
-@dataclass(frozen=True)
-class CaseworkerIdentity:
-    """An authenticated caseworker."""
-
-    caseworker_id: int
-    display_name: str
-    municipality_id: int
-    municipality_name: str
-
-
-@dataclass
-class Call:
-    """A call from queueing until it ends; answered once ``caseworker`` is set."""
-
-    call_id: str
-    terminal: TerminalIdentity
-    since: float
-    caseworker: CaseworkerIdentity | None = None
-    caseworker_conn: Connection | None = None
-
-
-class Hub:
+class Hub(CallTools):
     """Routes signaling messages; see the module docstring."""
 
     def __init__(
@@ -105,12 +68,16 @@ class Hub:
         new_call_id: Callable[[], str] = lambda: uuid.uuid4().hex,
         photos: PhotoStore | None = None,
         prints: PrintJobs | None = None,
+        office: Office | None = None,
     ) -> None:
         self.ice_servers = list(ice_servers)
         self.photos = photos if photos is not None else PhotoStore()
         self.prints = prints if prints is not None else PrintJobs()
+        self.office = office if office is not None else Office(clock)
+        self.waits = AnswerTimes()
         self._clock = clock
         self._new_call_id = new_call_id
+        self._fleet: dict[int, set[str]] = {}  # municipality -> connected terminal ids
         self._terminals: dict[str, tuple[TerminalIdentity, Connection]] = {}
         self._caseworkers: dict[Connection, CaseworkerIdentity] = {}
         self._desks: dict[int, set[Connection]] = {}
@@ -162,6 +129,9 @@ class Hub:
             self._parts[who.terminal_id] = dict(parts)
         self._software[who.terminal_id] = software
         self._card_from_parts(who.terminal_id, parts or {})
+        self._fleet.setdefault(who.municipality_id, set()).add(who.terminal_id)
+        if not self._publish_office(who.municipality_id):
+            conn.send(self.office_status(who.municipality_id))
 
     def disconnect_terminal(self, terminal_id: str, conn: Connection) -> None:
         """Forget a terminal connection; its call ends (or leaves the queue)."""
@@ -169,6 +139,11 @@ class Hub:
         if current is None or current[1] is not conn:
             return  # a replaced connection going away changes nothing
         del self._terminals[terminal_id]
+        fleet = self._fleet.get(current[0].municipality_id, set())
+        fleet.discard(terminal_id)
+        if not fleet:
+            self._fleet.pop(current[0].municipality_id, None)
+            self._publish_office(current[0].municipality_id)
         call_id = self._call_of_terminal.get(terminal_id)
         if call_id is not None:
             self._end(self._calls[call_id], "terminal_lost")
@@ -178,6 +153,8 @@ class Hub:
         self._caseworkers[conn] = who
         self._desks.setdefault(who.municipality_id, set()).add(conn)
         conn.send(self._queue_update(who.municipality_id))
+        if not self._publish_office(who.municipality_id):
+            conn.send(self.office_status(who.municipality_id))
 
     def disconnect_caseworker(self, conn: Connection) -> None:
         """Forget a caseworker page; a call it was in ends for the terminal."""
@@ -192,6 +169,7 @@ class Hub:
         call_id = self._call_of_caseworker.get(who.caseworker_id)
         if call_id is not None and self._calls[call_id].caseworker_conn is conn:
             self._end(self._calls[call_id], "caseworker_lost")
+        self._publish_office(who.municipality_id)
 
     def close_all(self, code: int) -> None:
         """Close every connection (shutdown); their handlers then disconnect them."""
@@ -209,7 +187,7 @@ class Hub:
             return  # replaced or gone: its late messages must not act on the call
         who = current[0]
         if isinstance(msg, CallRequest):
-            self._request(who, conn)
+            self._request(who, conn, msg.language)
         elif isinstance(msg, CallCancel | Hangup):
             call = self._own_terminal_call(who, msg.call_id, conn)
             if call is not None:
@@ -239,27 +217,33 @@ class Hub:
             call = self._own_terminal_call(who, msg.call_id, conn)
             if call is not None and call.caseworker_conn is not None:
                 call.caseworker_conn.send(msg)
+        elif isinstance(msg, Chat):
+            call = self._own_terminal_call(who, msg.call_id, conn)
+            if call is not None:
+                chat.from_citizen(call, msg, conn)
         elif isinstance(msg, Hello | Ping):
             conn.send(Error(code="unexpected", message=f"{type(msg).__name__} not expected here"))
 
-    def _request(self, who: TerminalIdentity, conn: Connection) -> None:
+    def _request(self, who: TerminalIdentity, conn: Connection, language: str | None) -> None:
         existing = self._call_of_terminal.get(who.terminal_id)
         if existing is not None:  # idempotent: the same call again
             call = self._calls[existing]
             if call.caseworker is None:
-                position = self._queues.position(call.call_id) or 1
-                conn.send(Queued(call_id=call.call_id, position=position))
+                conn.send(self._queued(call, self._queues.position(call.call_id) or 1))
             else:
                 conn.send(self._answered(call, call.caseworker))
             return
-        call = Call(call_id=self._new_call_id(), terminal=who, since=self._clock())
+        if not self.office.is_open(who.municipality_id):
+            conn.send(self.office.closed_error(who.municipality_id))
+            return
+        call = Call(self._new_call_id(), who, self._clock(), language=language)
         self._calls[call.call_id] = call
         self._call_of_terminal[who.terminal_id] = call.call_id
         position = self._queues.push(
             who.municipality_id,
-            Waiting(call.call_id, who.terminal_id, who.name, call.since),
+            Waiting(call.call_id, who.terminal_id, who.name, call.since, language),
         )
-        conn.send(Queued(call_id=call.call_id, position=position))
+        conn.send(self._queued(call, position))
         self._broadcast_queue(who.municipality_id)
 
     def _own_terminal_call(
@@ -292,6 +276,11 @@ class Hub:
                     terminal[1].send(msg)
         elif isinstance(msg, PhotoRequest):
             self._photo_request(conn, msg)
+        elif isinstance(msg, Chat):
+            call = self._own_caseworker_call(conn, msg.call_id)
+            if call is not None:
+                terminal = self._terminals.get(call.terminal.terminal_id)
+                chat.from_caseworker(None if terminal is None else terminal[1], msg, conn)
         elif isinstance(msg, Hello | Ping):
             conn.send(Error(code="unexpected", message=f"{type(msg).__name__} not expected here"))
 
@@ -313,6 +302,7 @@ class Hub:
         call.caseworker = who
         call.caseworker_conn = conn
         self._call_of_caseworker[who.caseworker_id] = call.call_id
+        self.waits.answered(who.municipality_id, self._clock() - call.since)
         self._dequeue(call)
         conn.send(self._assigned(call))
         if self._cards.get(call.terminal.terminal_id) is not None:
@@ -340,89 +330,6 @@ class Hub:
             self.photos.expect(call.call_id, msg.request_id)
             terminal[1].send(msg)
 
-    def photo_expected(self, terminal_id: str, call_id: str, request_id: str) -> bool:
-        """Whether ``terminal_id`` is in ``call_id`` and ``request_id`` awaits its photo."""
-        call = self._calls.get(call_id)
-        return (
-            call is not None
-            and call.terminal.terminal_id == terminal_id
-            and self.photos.outstanding(call_id, request_id)
-        )
-
-    def deliver_photo(
-        self, terminal_id: str, call_id: str, request_id: str, jpeg: bytes, width: int, height: int
-    ) -> Photo | None:
-        """Store an uploaded photo, send ``photo.ready`` to the caseworker; None if unexpected."""
-        call = self._calls.get(call_id)
-        if not self.photo_expected(terminal_id, call_id, request_id) or call is None:
-            return None
-        self.photos.settle(call_id, request_id)
-        photo = self.photos.add(call.terminal.municipality_id, call_id, jpeg, width, height)
-        ready = PhotoReady(call_id=call_id, request_id=request_id, photo_id=photo.photo_id,
-                           width=width, height=height)  # fmt: skip
-        if call.caseworker_conn is not None:
-            call.caseworker_conn.send(ready)
-        return photo
-
-    # --- printing (PDF bytes travel over HTTP: console/routes/printing.py) ---------------------
-
-    def send_print(self, caseworker_id: int, call_id: str, pdf: bytes) -> PrintJob | None:
-        """Keep a caseworker's PDF and send ``print.request``; None unless it is their live call.
-
-        Raises :class:`console.printing.PrintRefusedError` when the store's bounds are hit.
-        """
-        call = self._calls.get(call_id)
-        if call is None or call.caseworker is None or call.caseworker_conn is None:
-            return None
-        terminal = self._terminals.get(call.terminal.terminal_id)
-        if call.caseworker.caseworker_id != caseworker_id or terminal is None:
-            return None
-        job = self.prints.add(call_id, call.terminal.terminal_id, pdf)
-        terminal[1].send(PrintRequest(call_id=call_id, job_id=job.job_id, size=len(pdf)))
-        return job
-
-    def take_print(self, terminal_id: str, job_id: str) -> PrintJob | None:
-        """The PDF of ``job_id`` for its terminal while its call lasts (then forgotten)."""
-        job = self.prints.take(job_id, terminal_id)
-        call = None if job is None else self._calls.get(job.call_id)
-        if call is None or call.terminal.terminal_id != terminal_id:
-            return None
-        return job
-
-    # --- card reader and fleet view -----------------------------------------------------------
-
-    def card(self, terminal_id: str) -> CardType | None:
-        """The card last reported inserted at a terminal, or None."""
-        return self._cards.get(terminal_id)
-
-    def software(self, terminal_id: str) -> str:
-        """The software a terminal named in its last hello ("" if never seen)."""
-        return self._software.get(terminal_id, "")
-
-    def online(self, terminal_id: str) -> bool:
-        """Whether the terminal is connected now."""
-        return terminal_id in self._terminals
-
-    def live_call_id(self, terminal_id: str) -> str | None:
-        """The id of the terminal's waiting or answered call, if any."""
-        return self._call_of_terminal.get(terminal_id)
-
-    def _card_from_parts(self, terminal_id: str, parts: dict[str, str]) -> None:
-        """A hello's ``card_reader`` health carries the card inserted while disconnected."""
-        health = parts.get("card_reader")
-        known: tuple[CardType, ...] = ("eid", "egk", "girocard", "unknown")
-        card = next((kind for kind in known if kind == health), None)
-        if card != self._cards.get(terminal_id):
-            self._card_status(terminal_id, card)
-
-    def _card_status(self, terminal_id: str, card: CardType | None) -> None:
-        """Remember a terminal's card; tell the caseworker of its answered call."""
-        self._cards[terminal_id] = card
-        call_id = self._call_of_terminal.get(terminal_id)
-        call = None if call_id is None else self._calls.get(call_id)
-        if call is not None and call.caseworker_conn is not None:
-            call.caseworker_conn.send(CardStatus(card=card, call_id=call.call_id))
-
     # --- call lifecycle ----------------------------------------------------------------------
 
     def _end(self, call: Call, reason: EndReason) -> None:
@@ -440,6 +347,7 @@ class Hub:
             terminal[1].send(ended)
         if call.caseworker_conn is not None and call.caseworker_conn in self._caseworkers:
             call.caseworker_conn.send(ended)
+        self._publish_office(call.terminal.municipality_id)
 
     def _dequeue(self, call: Call) -> None:
         """Take a call out of its queue; tell the terminals behind it and the desk."""
@@ -450,17 +358,56 @@ class Hub:
         for index, item in enumerate(self._queues.waiting(municipality_id), start=1):
             if index >= position:
                 terminal = self._terminals.get(item.terminal_id)
-                if terminal is not None:
-                    terminal[1].send(Queued(call_id=item.call_id, position=index))
+                behind = self._calls.get(item.call_id)
+                if terminal is not None and behind is not None:
+                    terminal[1].send(self._queued(behind, index))
         self._broadcast_queue(municipality_id)
 
     def _broadcast_queue(self, municipality_id: int) -> None:
-        desk = self._desks.get(municipality_id)
-        if not desk:
-            return
-        update = self._queue_update(municipality_id)
-        for conn in desk:
-            conn.send(update)
+        self.to_desk(municipality_id, self._queue_update(municipality_id))
+        self._publish_office(municipality_id)
+
+    def to_desk(self, municipality_id: int, message: Message) -> None:
+        """Send a message to every connected console page of a municipality."""
+        for conn in self._desks.get(municipality_id, ()):
+            conn.send(message)
+
+    # --- office status (console/office.py) and estimated wait (console/waits.py) ---------------
+
+    def office_status(self, municipality_id: int) -> OfficeStatus:
+        """The municipality's status now: open, free caseworkers, queue, estimated wait."""
+        desk = self._desk_ids(municipality_id)
+        free = len(desk - self._call_of_caseworker.keys())
+        waiting = len(self._queues.waiting(municipality_id))
+        wait = self.waits.estimate(municipality_id, waiting, len(desk))
+        return self.office.status(municipality_id, free, waiting, wait)
+
+    def _publish_office(self, municipality_id: int) -> bool:
+        """Send the status to the municipality's terminals and pages if it changed."""
+        if municipality_id not in self._fleet and municipality_id not in self._desks:
+            self.office.forget(municipality_id)
+            return False
+        status = self.office_status(municipality_id)
+        if not self.office.changed(municipality_id, status):
+            return False
+        for terminal_id in self._fleet.get(municipality_id, ()):
+            self._terminals[terminal_id][1].send(status)
+        self.to_desk(municipality_id, status)
+        return True
+
+    def refresh_office(self) -> None:
+        """Re-evaluate every municipality someone is connected to (boundaries, new hours)."""
+        for municipality_id in set(self._fleet) | set(self._desks):
+            self._publish_office(municipality_id)
+
+    def _queued(self, call: Call, position: int) -> Queued:
+        desk = self._desk_ids(call.terminal.municipality_id)
+        wait = self.waits.estimate(call.terminal.municipality_id, position - 1, len(desk))
+        return Queued(call_id=call.call_id, position=position, estimated_wait_s=wait)
+
+    def _desk_ids(self, municipality_id: int) -> set[int]:
+        """Caseworkers of a municipality with at least one connected page."""
+        return {self._caseworkers[c].caseworker_id for c in self._desks.get(municipality_id, ())}
 
     def _queue_update(self, municipality_id: int) -> QueueUpdate:
         now = self._clock()
@@ -472,6 +419,7 @@ class Hub:
                     terminal_id=item.terminal_id,
                     terminal_name=item.terminal_name,
                     since=item.since,
+                    language=item.language,
                     waited_s=max(0.0, now - item.since),
                 )
                 for item in self._queues.waiting(municipality_id)

@@ -20,6 +20,8 @@ class Waiting:
     terminal_name: str
     since: float
     """Console clock (seconds since the epoch) when the call was queued."""
+    language: str | None = None
+    """The kiosk language the citizen chose."""
 
 
 class CallQueues:

@@ -11,11 +11,13 @@ from dataclasses import dataclass, field
 from quart import current_app
 
 from console.auth import Passwords
+from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.enroll import Enroller
 from console.hub import Hub
 from console.presence import Presence
 from console.store import Store
+from console.store.hours import HoursStore
 from console.throttle import Throttle
 from protocol.codec import Decoder, caseworker_decoder, terminal_decoder
 from protocol.messages import CaseworkerToConsole, TerminalToConsole
@@ -35,6 +37,8 @@ class Services:
     presence: Presence
     login_throttle: Throttle
     enroll_throttle: Throttle
+    callbacks: CallbackDesk
+    hours: HoursStore
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
     draining: bool = False

@@ -190,6 +190,8 @@ class QueueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     terminal_name: str
     since: float  # console clock, seconds since the epoch
     waited_s: float
+    language: str | None = None
+    """The kiosk language the citizen chose (from ``call.request``)."""
 
 
 class QueueUpdate(Message, tag="queue"):
@@ -408,4 +410,5 @@ ConsoleToCaseworker = (
     | PrintStatus
     | Callbacks
     | Chat
+    | OfficeStatus
 )

@@ -1,9 +1,10 @@
 """The kiosk's Flask app: the page Chromium shows full-screen, and its small JSON API.
 
-It only relays: intents go to the coordinator through the bridge, state comes back as
-Server-Sent Events. POST endpoints accept only ``application/json`` bodies up to
-64 KiB: a cross-site HTML form cannot send that content type without a CORS
-preflight, so a web page opened elsewhere on the terminal cannot start calls. Bad
+It only relays: intents go to the coordinator through the bridge
+(``appliance.kiosk.intents``), state comes back as Server-Sent Events. Every request
+must name the kiosk itself as ``Host`` and carry no foreign ``Origin`` (403 otherwise,
+see ``appliance.kiosk.http``); POST endpoints accept only ``application/json`` bodies
+up to 64 KiB, so a web page opened elsewhere on the terminal cannot start calls. Bad
 input is answered with a 400 JSON error, never a 500.
 """
 
@@ -16,21 +17,19 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, render_template, request
+from flask import Flask, Response, jsonify, render_template
 from werkzeug.exceptions import HTTPException
 
 from appliance.kiosk.bridge import KioskBridge
+from appliance.kiosk.http import MAX_BODY, BadRequest, check_host_and_origin, error
+from appliance.kiosk.i18n import i18n_blueprint
+from appliance.kiosk.intents import intents_blueprint
 
 log = logging.getLogger(__name__)
 
 WEB_DIR = Path(__file__).resolve().parents[2] / "web" / "kiosk"
-MAX_BODY = 64 * 1024
 KEEPALIVE_S = 5.0
 """SSE comment interval: also how soon a closed page is noticed (on the next write)."""
-
-
-class BadRequest(Exception):
-    """Invalid input from the page; answered with 400."""
 
 
 def create_kiosk_app(bridge: KioskBridge) -> Flask:
@@ -42,15 +41,18 @@ def create_kiosk_app(bridge: KioskBridge) -> Flask:
         static_url_path="/static",
     )
     app.config["MAX_CONTENT_LENGTH"] = MAX_BODY
+    app.register_blueprint(i18n_blueprint())  # /i18n/<code>.json, t() in templates
+
+    app.before_request(check_host_and_origin)
 
     @app.errorhandler(BadRequest)
     def bad_request(err: BadRequest) -> tuple[Response, int]:
-        return _error("bad_request", str(err), 400)
+        return error("bad_request", str(err), 400)
 
     @app.errorhandler(HTTPException)
     def http_error(err: HTTPException) -> tuple[Response, int]:
         code = err.code or 500
-        return _error((err.name or "error").lower().replace(" ", "_"), err.description or "", code)
+        return error((err.name or "error").lower().replace(" ", "_"), err.description or "", code)
 
     @app.get("/")
     def index() -> str:
@@ -72,70 +74,8 @@ def create_kiosk_app(bridge: KioskBridge) -> Flask:
             headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
         )
 
-    @app.post("/api/call")
-    def call() -> tuple[Response, int]:
-        _json_body()
-        _require_running(bridge)
-        bridge.call()
-        return jsonify({"accepted": True}), 202
-
-    @app.post("/api/hangup")
-    def hangup() -> tuple[Response, int]:
-        _json_body()
-        _require_running(bridge)
-        bridge.hangup()
-        return jsonify({"accepted": True}), 202
-
-    @app.post("/api/rtc/screen-offer")
-    def screen_offer() -> tuple[Response, int]:
-        body = _json_body()
-        sdp = body.get("sdp")
-        if not isinstance(sdp, str) or not sdp.startswith("v=0"):
-            raise BadRequest("'sdp' must be an SDP offer string")
-        _require_running(bridge)
-        bridge.screen_offer(sdp)
-        return jsonify({"accepted": True}), 202
-
-    @app.post("/api/rtc/stats")
-    def stats() -> tuple[Response, int]:
-        body = _json_body()
-        frames = body.get("frames_decoded")
-        if isinstance(frames, bool) or not isinstance(frames, int) or frames < 0:
-            raise BadRequest("'frames_decoded' must be a non-negative integer")
-        _require_running(bridge)
-        bridge.stats(frames)
-        return jsonify({"accepted": True}), 202
-
+    app.register_blueprint(intents_blueprint(bridge))
     return app
-
-
-def _error(code: str, message: str, status: int) -> tuple[Response, int]:
-    return jsonify({"error": {"code": code, "message": message}}), status
-
-
-def _json_body() -> dict[str, Any]:
-    """The request's JSON object, or BadRequest."""
-    if request.mimetype != "application/json":
-        raise BadRequest("Content-Type must be application/json")
-    raw = request.get_data(cache=False)
-    if len(raw) > MAX_BODY:
-        raise BadRequest("body too large")
-    if not raw:
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as err:
-        raise BadRequest("body is not valid JSON") from err
-    if not isinstance(body, dict):
-        raise BadRequest("body must be a JSON object")
-    return body
-
-
-def _require_running(bridge: KioskBridge) -> None:
-    if not bridge.running:
-        from werkzeug.exceptions import ServiceUnavailable
-
-        raise ServiceUnavailable("the terminal daemon is not running")
 
 
 def _sse(name: str, data: dict[str, Any]) -> str:

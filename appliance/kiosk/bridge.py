@@ -15,11 +15,24 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict
 from typing import Any, get_args
 
-from appliance.events import CallPressed, Event, HangupPressed, ScreenOffer, ScreenStats
+from appliance.events import (
+    Activity,
+    CallbackRequested,
+    CallPressed,
+    ChatTyped,
+    ContinuePressed,
+    Event,
+    HangupPressed,
+    KeepWaiting,
+    ResetPressed,
+    ScreenOffer,
+    ScreenStats,
+)
+from appliance.kiosk.snapshot import snapshot_of
 from appliance.ports import View
+from appliance.selfview import SelfViewStream
 from protocol.messages import CardType, IceServer
 
 log = logging.getLogger(__name__)
@@ -40,13 +53,16 @@ class KioskBridge:
         post: Callable[[Event], None],
         parts: Callable[[], dict[str, str]],
         details: Callable[[], dict[str, Any]] = dict,
+        self_view: SelfViewStream | None = None,
     ) -> None:
         self._post = post
+        self.self_view = self_view
         self._parts = parts
         self._details = details  # measurements beside the parts (the audio self-test)
         self._lock = threading.Lock()
         self._pages: list[queue.Queue[SseItem]] = []
-        self._snapshot: dict[str, Any] = {**asdict(View("offline", reason="starting"))}
+        self._view = View("offline", reason="starting")
+        self._snapshot: dict[str, Any] = snapshot_of(self._view)
         self.boot = uuid.uuid4().hex  # a new daemon means the page reloads itself
         self.running = False
 
@@ -54,8 +70,9 @@ class KioskBridge:
 
     def show(self, view: View) -> None:
         """Publish a new state snapshot to every page."""
-        snapshot = asdict(view)
+        snapshot = snapshot_of(view)
         with self._lock:
+            self._view = view
             self._snapshot = snapshot
         self._broadcast("state", self.snapshot())
 
@@ -88,6 +105,8 @@ class KioskBridge:
     def close(self) -> None:
         """End every page's event stream (daemon stopping)."""
         self.running = False
+        if self.self_view is not None:
+            self.self_view.close()
         with self._lock:
             pages = list(self._pages)
         for page in pages:
@@ -99,6 +118,12 @@ class KioskBridge:
         """The current state snapshot plus the boot id."""
         with self._lock:
             return {**self._snapshot, "boot": self.boot}
+
+    def photo(self) -> bytes | None:
+        """The JPEG of the current call's last document photo, if any."""
+        with self._lock:
+            photo = self._view.photo
+        return None if photo is None else photo.jpeg
 
     def health(self) -> dict[str, Any]:
         """The /healthz document: overall status, state and each part's health."""
@@ -138,6 +163,30 @@ class KioskBridge:
     def hangup(self) -> None:
         """The page's hang-up (or cancel) button was pressed."""
         self._post(HangupPressed(source="kiosk"))
+
+    def continue_call(self, language: str | None) -> None:
+        """The citizen continues from the info screen."""
+        self._post(ContinuePressed(language=language))
+
+    def keep_waiting(self) -> None:
+        """The citizen keeps waiting on ``no-answer``."""
+        self._post(KeepWaiting())
+
+    def callback(self, name: str, phone: str, language: str | None, reason: str) -> None:
+        """The citizen sent the callback form."""
+        self._post(CallbackRequested(name, phone, language, reason))
+
+    def chat(self, text: str) -> None:
+        """The citizen sent a chat line."""
+        self._post(ChatTyped(text))
+
+    def activity(self) -> None:
+        """The citizen touched the screen."""
+        self._post(Activity())
+
+    def reset(self) -> None:
+        """The page's "start over"."""
+        self._post(ResetPressed())
 
     def screen_offer(self, sdp: str) -> None:
         """The page created its receive-only offer."""

@@ -17,7 +17,15 @@ from console.services import Services, services
 from console.sessions import signed_in
 from console.sockets import SocketConnection, run_socket
 from protocol.codec import ProtocolError
-from protocol.messages import PROTOCOL_VERSION, Error, Hello, Ping, Pong, Welcome
+from protocol.messages import (
+    PROTOCOL_VERSION,
+    CallbackDone,
+    Error,
+    Hello,
+    Ping,
+    Pong,
+    Welcome,
+)
 
 bp = Blueprint("caseworker_ws", __name__)
 CLOSE_BAD_HELLO = 4400
@@ -49,8 +57,12 @@ class CaseworkerSocket:
             return
         if not self.welcomed:
             self._hello(msg)
+            if self.welcomed:
+                await self.svc.callbacks.send_list(self.conn, self.who.municipality_id)
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
+        elif isinstance(msg, CallbackDone):  # the database is async; the hub is not
+            await self.svc.callbacks.done(self.who, self.conn, msg)
         else:
             self.svc.hub.from_caseworker(self.conn, msg)
 

@@ -16,7 +16,15 @@ from console.hub import TerminalIdentity
 from console.services import Services, services
 from console.sockets import SocketConnection, run_socket
 from protocol.codec import ProtocolError
-from protocol.messages import PROTOCOL_VERSION, Error, Hello, Ping, Pong, Welcome
+from protocol.messages import (
+    PROTOCOL_VERSION,
+    CallbackRequest,
+    Error,
+    Hello,
+    Ping,
+    Pong,
+    Welcome,
+)
 
 bp = Blueprint("terminal_ws", __name__)
 CLOSE_BAD_HELLO = 4400
@@ -60,6 +68,8 @@ class TerminalSocket:
             self._hello(msg)
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
+        elif isinstance(msg, CallbackRequest):  # the database is async; the hub is not
+            await self.svc.callbacks.request(self.who, self.conn, msg)
         else:
             self.svc.hub.from_terminal(self.who.terminal_id, self.conn, msg)
 

@@ -9,7 +9,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, Dialect, ForeignKey, Integer, String, TypeDecorator
+from sqlalchemy import (
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -45,6 +53,8 @@ class Municipality(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    """IANA zone its office hours are written in (revision 0002)."""
 
 
 class Caseworker(Base):
@@ -90,3 +100,47 @@ class EnrollmentCode(Base):
     )
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class OpeningHours(Base):
+    """One opening period of a municipality's week; none at all means always open (rev. 0002)."""
+
+    __tablename__ = "opening_hours"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), index=True
+    )
+    weekday: Mapped[int] = mapped_column(Integer)
+    """ISO weekday, 1 = Monday."""
+    opens: Mapped[str] = mapped_column(String(5))
+    """Local time "HH:MM" in the municipality's time zone."""
+    closes: Mapped[str] = mapped_column(String(5))
+
+
+class Callback(Base):
+    """A citizen's callback request; deleted some days after it is done (revision 0003)."""
+
+    __tablename__ = "callbacks"
+    __table_args__ = (UniqueConstraint("terminal_id", "request_id"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), index=True
+    )
+    terminal_id: Mapped[str | None] = mapped_column(
+        ForeignKey("terminals.id", ondelete="SET NULL"), nullable=True
+    )
+    request_id: Mapped[str] = mapped_column(String(64))
+    """The terminal's id for the request: a resend after a lost ack finds the same row."""
+    name: Mapped[str] = mapped_column(String(100))
+    phone: Mapped[str] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    reason: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status: Mapped[str] = mapped_column(String(8), default="open")
+    """open, done or failed."""
+    done_by: Mapped[int | None] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
+    )
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True, index=True)

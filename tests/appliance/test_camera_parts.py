@@ -196,3 +196,27 @@ async def test_packet_track_starts_at_keyframe_and_resyncs_after_overflow() -> N
     assert bytes(packet) == b"\0\0\0\1\x65i2" and packet.pts == 200000 - 41000
     track.stop()
     assert not feed.active
+
+
+async def test_v4l2_captures_only_between_start_and_stop(tmp_path: Path) -> None:
+    clip = tmp_path / "video0.mkv"
+    write_clip(clip, 50)
+    camera = create_camera("v4l2", device=str(clip))
+    assert isinstance(camera, V4L2Camera)
+    camera.container_format = None  # play the clip through the same code path
+    try:
+        await asyncio.sleep(0.3)
+        assert (camera.opened, camera.frames_captured, camera.capturing) == (0, 0, False)
+        assert camera.health() == "ok"  # the device node exists; nothing is read
+        camera.start()  # the citizen continued
+        await wait_for(lambda: camera.frames_captured >= 3, within=5)
+        camera.stop()  # the call is over
+        assert not camera.capturing
+        captured = camera.frames_captured
+        await asyncio.sleep(0.3)
+        assert camera.frames_captured == captured and camera.opened == 1
+        camera.start()  # the next call opens it again
+        await wait_for(lambda: camera.opened == 2 and camera.frames_captured > captured)
+    finally:
+        camera.close()
+    assert not camera.capturing

@@ -61,7 +61,7 @@ class Rig:
         return self.coordinator.state
 
     async def to_in_call(self) -> None:
-        await self.post(LinkUp(WELCOME), CallPressed())
+        await self.post(LinkUp(WELCOME), CallPressed(), CallPressed())
         await self.post(LinkMessage(Queued(call_id="c1", position=1)))
         await self.post(
             LinkMessage(Answered(call_id="c1", caseworker="Frau Schmidt", ice_servers=[]))
@@ -91,7 +91,7 @@ async def test_starts_offline_then_idle_on_welcome(rig: Rig) -> None:
 
 
 async def test_press_requests_call_and_shows_queued(rig: Rig) -> None:
-    await rig.post(LinkUp(WELCOME), CallPressed())
+    await rig.post(LinkUp(WELCOME), CallPressed(), CallPressed())
     assert rig.state == "queued"
     assert rig.signaling.sent == [CallRequest()]
     await rig.post(LinkMessage(Queued(call_id="c1", position=3)))
@@ -109,7 +109,9 @@ async def test_press_while_offline_does_nothing(rig: Rig) -> None:
 
 
 async def test_cancel_while_queued(rig: Rig) -> None:
-    await rig.post(LinkUp(WELCOME), CallPressed(), LinkMessage(Queued(call_id="c1", position=1)))
+    await rig.post(
+        LinkUp(WELCOME), CallPressed(), CallPressed(), LinkMessage(Queued(call_id="c1", position=1))
+    )
     await rig.post(HangupPressed(source="button"))
     assert rig.signaling.sent[-1] == CallCancel(call_id="c1")
     assert rig.state == "ended"
@@ -119,7 +121,7 @@ async def test_cancel_while_queued(rig: Rig) -> None:
 
 
 async def test_cancel_before_the_console_named_the_call(rig: Rig) -> None:
-    await rig.post(LinkUp(WELCOME), CallPressed(), HangupPressed())
+    await rig.post(LinkUp(WELCOME), CallPressed(), CallPressed(), HangupPressed())
     assert rig.state == "ended"
     await rig.post(LinkMessage(Queued(call_id="c7", position=1)))
     assert rig.signaling.sent[-1] == CallCancel(call_id="c7")
@@ -170,7 +172,7 @@ async def test_ended_by_console_then_idle_after_linger(rig: Rig) -> None:
     await asyncio.sleep(LINGER / 2)
     assert rig.state == "ended"
     await wait_for(lambda: rig.state == "idle")
-    await rig.post(CallPressed())  # per-call state wiped: a new call starts cleanly
+    await rig.post(CallPressed(), CallPressed())  # per-call state wiped: a new call starts
     assert rig.state == "queued" and rig.signaling.sent[-1] == CallRequest()
 
 
@@ -189,14 +191,18 @@ async def test_media_failure_hangs_up(rig: Rig) -> None:
 
 async def test_offer_failure_hangs_up(rig: Rig) -> None:
     rig.legs.fail_offer = True
-    await rig.post(LinkUp(WELCOME), CallPressed(), LinkMessage(Queued(call_id="c1", position=1)))
+    await rig.post(
+        LinkUp(WELCOME), CallPressed(), CallPressed(), LinkMessage(Queued(call_id="c1", position=1))
+    )
     await rig.post(LinkMessage(Answered(call_id="c1", caseworker="X", ice_servers=[])))
     await wait_for(lambda: rig.state == "ended")
     assert Hangup(call_id="c1") in rig.signaling.sent
 
 
 async def test_link_lost_while_waiting_requeues_on_reconnect(rig: Rig) -> None:
-    await rig.post(LinkUp(WELCOME), CallPressed(), LinkMessage(Queued(call_id="c1", position=2)))
+    await rig.post(
+        LinkUp(WELCOME), CallPressed(), CallPressed(), LinkMessage(Queued(call_id="c1", position=2))
+    )
     await rig.post(LinkDown("connection lost"))
     assert rig.state == "offline"
     assert rig.indicator.states[-1] == "offline"
@@ -209,7 +215,7 @@ async def test_link_lost_while_waiting_requeues_on_reconnect(rig: Rig) -> None:
 
 
 async def test_citizen_gives_up_while_offline(rig: Rig) -> None:
-    await rig.post(LinkUp(WELCOME), CallPressed(), LinkDown("lost"), HangupPressed())
+    await rig.post(LinkUp(WELCOME), CallPressed(), CallPressed(), LinkDown("lost"), HangupPressed())
     await rig.post(LinkUp(WELCOME))
     assert rig.state == "idle"
     assert rig.signaling.types().count("CallRequest") == 1

@@ -80,6 +80,7 @@ def terminal(console: FakeConsole, tmp_path: Path) -> Iterator[Terminal]:
 
 
 def press(terminal: Terminal, seconds: float = 0.06) -> None:
+    time.sleep(0.1)  # edges within the 50 ms debounce of the last one would be bounce
     terminal.button.pin.drive_low()
     time.sleep(seconds)
     terminal.button.pin.drive_high()
@@ -96,7 +97,9 @@ async def test_button_call_answer_and_hold_to_hang_up(
         assert health["status"] == "ok" and health["state"] == "idle"
         assert health["parts"]["console_link"] == "ok"
 
-        press(terminal)
+        press(terminal)  # info
+        await wait_for(lambda: terminal.coordinator.view.screen == "info")
+        press(terminal)  # continue
         await wait_for(lambda: terminal.coordinator.view.position == 1)
         assert terminal.coordinator.state == "queued"
 
@@ -124,8 +127,11 @@ async def test_requeued_within_5_s_after_console_restart(
 ) -> None:
     await wait_for(lambda: terminal.coordinator.state == "idle")
     async with aiohttp.ClientSession() as http:
-        url = f"http://127.0.0.1:{terminal.kiosk_port}/api/call"
-        async with http.post(url, json={}) as resp:
+        base = f"http://127.0.0.1:{terminal.kiosk_port}"
+        async with http.post(base + "/api/call", json={}) as resp:
+            assert resp.status == 202
+        await wait_for(lambda: terminal.coordinator.view.screen == "info")
+        async with http.post(base + "/api/continue", json={"language": "uk"}) as resp:
             assert resp.status == 202
     await wait_for(lambda: terminal.coordinator.view.position == 1)
     await console.stop()
@@ -134,6 +140,7 @@ async def test_requeued_within_5_s_after_console_restart(
     started = time.monotonic()
     await console.start()
     await wait_for(lambda: console.types().count("CallRequest") == 2, within=5)
+    assert CallRequest(language="uk") in console.received  # asked again in the same language
     await wait_for(lambda: terminal.coordinator.view.position == 1, within=5)
     assert time.monotonic() - started < 5
     assert terminal.coordinator.state == "queued"

@@ -238,7 +238,8 @@ async def test_the_coordinator_hands_photo_requests_of_the_current_call_only(
         post: Callable[[Any], None] = coordinator.post
         post(LinkUp(Welcome(protocol=PROTOCOL_VERSION, name="T", municipality="M",
                             ice_servers=[], heartbeat_s=15)))  # fmt: skip
-        post(CallPressed())
+        post(CallPressed())  # info
+        post(CallPressed())  # continue: the call is requested
         post(LinkMessage(PhotoRequest(call_id="c1", request_id="early")))  # not in a call yet
         post(LinkMessage(Queued(call_id="c1", position=1)))
         post(LinkMessage(Answered(call_id="c1", caseworker="Frau S", ice_servers=[])))

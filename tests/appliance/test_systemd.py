@@ -187,7 +187,8 @@ async def test_coordinator_publishes_status_and_reports_a_stall() -> None:
     welcome = Welcome(
         protocol=PROTOCOL_VERSION, name="T1", municipality="M", ice_servers=[], heartbeat_s=15
     )
-    for event in (LinkUp(welcome), CallPressed(), LinkMessage(Queued(call_id="c1", position=2))):
+    queued = LinkMessage(Queued(call_id="c1", position=2))
+    for event in (LinkUp(welcome), CallPressed(), CallPressed(), queued):
         coordinator.post(event)
     await coordinator.idle()
     coordinator.post(LinkMessage(Answered(call_id="c1", caseworker="Frau S", ice_servers=[])))

@@ -8,7 +8,15 @@ from typing import Any, TypeVar
 import aiohttp
 
 from protocol.codec import encode, to_caseworker_decoder, to_terminal_decoder
-from protocol.messages import PROTOCOL_VERSION, Hello, Message, QueueUpdate, Welcome
+from protocol.messages import (
+    PROTOCOL_VERSION,
+    Callbacks,
+    Hello,
+    Message,
+    OfficeStatus,
+    QueueUpdate,
+    Welcome,
+)
 from tests.console.conftest import PASSWORD, RunningConsole
 
 M = TypeVar("M", bound=Message)
@@ -20,6 +28,10 @@ class Peer:
     def __init__(self, ws: aiohttp.ClientWebSocketResponse, *, caseworker: bool) -> None:
         self.ws = ws
         self.decoder: Any = to_caseworker_decoder() if caseworker else to_terminal_decoder()
+        self.office: list[OfficeStatus] = []
+        """Office statuses received; recv() sets them aside unless wanted."""
+        self.callbacks: list[Callbacks] = []
+        """Callback lists received; set aside like office statuses."""
 
     async def send(self, msg: Message | str | bytes) -> None:
         if isinstance(msg, Message):
@@ -29,19 +41,38 @@ class Peer:
         else:
             await self.ws.send_str(msg)
 
-    async def recv(self, wait_s: float = 3.0) -> Message:
-        frame = await self.ws.receive(timeout=wait_s)
-        assert frame.type == aiohttp.WSMsgType.TEXT, f"expected a message, got {frame}"
-        return self.decoder.decode(frame.data)  # type: ignore[no-any-return]
+    async def recv(self, wait_s: float = 3.0, *, want: type[Message] = Message) -> Message:
+        """The next message; office statuses and callback lists are set aside unless wanted."""
+        while True:
+            frame = await self.ws.receive(timeout=wait_s)
+            assert frame.type == aiohttp.WSMsgType.TEXT, f"expected a message, got {frame}"
+            msg = self.decoder.decode(frame.data)
+            if isinstance(msg, OfficeStatus) and want is not OfficeStatus:
+                self.office.append(msg)
+            elif isinstance(msg, Callbacks) and want is not Callbacks:
+                self.callbacks.append(msg)
+            else:
+                return msg  # type: ignore[no-any-return]
 
     async def expect(self, cls: type[M], wait_s: float = 3.0) -> M:
-        msg = await self.recv(wait_s)
+        want: type[Message] = cls if cls in (OfficeStatus, Callbacks) else Message
+        msg = await self.recv(wait_s, want=want)
         assert isinstance(msg, cls), f"expected {cls.__name__}, got {msg!r}"
         return msg
 
     async def silent(self, within: float = 0.2) -> None:
         try:
-            frame = await self.ws.receive(timeout=within)
+            while True:
+                frame = await self.ws.receive(timeout=within)
+                if frame.type == aiohttp.WSMsgType.TEXT:
+                    msg = self.decoder.decode(frame.data)
+                    if isinstance(msg, OfficeStatus):
+                        self.office.append(msg)
+                        continue
+                    if isinstance(msg, Callbacks):
+                        self.callbacks.append(msg)
+                        continue
+                break
         except TimeoutError:
             return
         raise AssertionError(f"unexpected frame {frame}")
@@ -58,7 +89,9 @@ async def terminal(
     )
     peer = Peer(ws, caseworker=False)
     await peer.send(Hello(protocol=PROTOCOL_VERSION, software="test-terminal"))
-    return peer, await peer.expect(Welcome)
+    welcome = await peer.expect(Welcome)
+    peer.office.append(await peer.expect(OfficeStatus))  # always right after welcome
+    return peer, welcome
 
 
 def csrf_from(html: str) -> str:
@@ -89,4 +122,6 @@ async def caseworker(
     peer = Peer(ws, caseworker=True)
     await peer.send(Hello(protocol=PROTOCOL_VERSION, software="test-page"))
     await peer.expect(Welcome)
-    return http, peer, await peer.expect(QueueUpdate)
+    queue = await peer.expect(QueueUpdate)
+    peer.callbacks.append(await peer.expect(Callbacks))  # always right after the queue
+    return http, peer, queue

@@ -18,6 +18,7 @@ from protocol.messages import (
     Hangup,
     IceServer,
     Message,
+    OfficeStatus,
     PartsReport,
     Queued,
     QueueUpdate,
@@ -28,11 +29,17 @@ from protocol.messages import (
 
 @dataclass(eq=False)
 class FakeConn:
+    """Records what the hub sends; office statuses apart (tests/console/test_office.py)."""
+
     sent: list[Message] = field(default_factory=list)
     closed: int | None = None
+    office: list[OfficeStatus] = field(default_factory=list)
 
     def send(self, message: Message) -> None:
-        self.sent.append(message)
+        if isinstance(message, OfficeStatus):
+            self.office.append(message)
+        else:
+            self.sent.append(message)
 
     def close(self, code: int, reason: str = "") -> None:
         self.closed = code

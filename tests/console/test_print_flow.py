@@ -19,7 +19,7 @@ from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from appliance.config import Config
 from appliance.daemon import PRINT_SPOOL, Terminal, build_terminal
-from appliance.events import CallPressed
+from appliance.events import CallPressed, ContinuePressed
 from appliance.media.host_addresses import apply_host_addresses
 from protocol.messages import Answer, Assigned, Hangup, PrintStatus, QueueUpdate
 from tests.appliance.fakes import wait_for
@@ -83,7 +83,8 @@ async def test_caseworker_prints_at_the_terminal(
         async with alice_http.get(f"{console.base}/") as page:
             csrf = csrf_from(await page.text())
         await wait_for(lambda: console.hub.parts(seed.a1_id).get("printer") == "ok", within=15)
-        daemon.coordinator.post(CallPressed("test"))
+        daemon.coordinator.post(CallPressed("test"))  # opens the information screen
+        daemon.coordinator.post(ContinuePressed("de"))  # the citizen continues: the call
         entries: list[object] = []
         while not entries:
             update = await alice.expect(QueueUpdate, wait_s=10)

@@ -64,7 +64,7 @@ def test_kiosk_unit_runs_cage_and_chromium_on_the_local_page() -> None:
     exec_start = one(unit, "Service", "ExecStart")
     assert exec_start.startswith("/usr/bin/cage ")
     assert "/usr/bin/chromium --kiosk" in exec_start
-    assert exec_start.endswith(" http://127.0.0.1:8081")
+    assert exec_start.endswith(" http://127.0.0.1:8081/")
     assert one(unit, "Service", "Restart") == "always"
     assert "PULSE_SINK=echo-cancel-sink" in unit["Service"]["Environment"]
     assert one(unit, "Service", "User") == "bt-kiosk"

@@ -1,4 +1,4 @@
-"""A whole call on one machine: button, queue, answer, media both ways, hang up, restart.
+"""A whole call on one machine: button, info screen, queue, answer, media, hang up, restart.
 
 Real parts only: the console as its own process, the terminal daemon with aiortc
 (its button on gpiozero's MockFactory), Debian's Chromium as the caseworker's
@@ -49,6 +49,14 @@ def press(terminal: Any, hold_s: float = 0.15) -> float:
     time.sleep(hold_s)
     pin.drive_high()
     return started
+
+
+def request_call(terminal: Any) -> float:
+    """Press once (``info``), then again to continue: the call is requested; return when."""
+    press(terminal)
+    wait_for(lambda: terminal.coordinator.view.screen == "info", 5, what="info screen")
+    assert not terminal.camera.capturing, "the camera started before the citizen continued"
+    return press(terminal)
 
 
 def kiosk_state(kiosk: Any) -> str:
@@ -108,7 +116,7 @@ def test_call_hung_up_by_the_caseworker(
     pages: dict[str, Any], terminal: Any, artifacts: Any
 ) -> None:
     anna, bert, kiosk = pages["anna"], pages["bert"], pages["kiosk"]
-    pressed = press(terminal)
+    pressed = request_call(terminal)
     anna.wait_for_selector("[data-test=queue-item]", timeout=5_000)
     press_to_queue_ms = (time.monotonic() - pressed) * 1000
     wait_for(lambda: kiosk_state(kiosk) == "queued", 5, what="kiosk shows queued")
@@ -133,6 +141,7 @@ def test_call_hung_up_by_the_caseworker(
 def test_call_hung_up_at_the_kiosk(pages: dict[str, Any], terminal: Any) -> None:
     anna, kiosk = pages["anna"], pages["kiosk"]
     kiosk.click("[data-test=call]")  # the touch button does what the arcade button does
+    kiosk.click("[data-test=continue]")
     anna.wait_for_selector("[data-test=queue-item]", timeout=5_000)
     answer_and_connect(pages, terminal)
     assert_media_flows_both_ways(pages, terminal)
@@ -142,7 +151,7 @@ def test_call_hung_up_at_the_kiosk(pages: dict[str, Any], terminal: Any) -> None
 
 def test_holding_the_button_cancels_a_waiting_call(pages: dict[str, Any], terminal: Any) -> None:
     anna = pages["anna"]
-    press(terminal)
+    request_call(terminal)
     anna.wait_for_selector("[data-test=queue-item]", timeout=5_000)
     press(terminal, hold_s=1.5)  # hold_to_cancel_s is 1.0 in this fixture
     anna.wait_for_selector("[data-test=queue-item]", state="detached", timeout=5_000)
@@ -152,7 +161,7 @@ def test_holding_the_button_cancels_a_waiting_call(pages: dict[str, Any], termin
 def test_console_restart_while_waiting_requeues_within_5_s(
     world: World, pages: dict[str, Any], terminal: Any
 ) -> None:
-    press(terminal)
+    request_call(terminal)
     wait_for(lambda: terminal.coordinator.view.position == 1, 5, what="queued at position 1")
     world.console.stop()
     wait_for(lambda: terminal.coordinator.state == "offline", 5, what="terminal offline")

@@ -45,6 +45,7 @@ def pages(world: World, terminal: Any, browser: Any) -> dict[str, Any]:
 def start_call(pages: dict[str, Any], terminal: Any) -> None:
     anna, kiosk = pages["anna"], pages["kiosk"]
     kiosk.click("[data-test=call]")
+    kiosk.click("[data-test=continue]")
     anna.wait_for_selector("[data-test=queue-item]", timeout=5_000)
     anna.click("[data-test=queue-item] [data-test=answer]")
     wait_for(lambda: frames_decoded(anna, CAMERA_PC) > 0, 15, what="caseworker decodes frames")
@@ -80,6 +81,10 @@ def test_document_photo_during_a_call(pages: dict[str, Any], terminal: Any, arti
     )
     anna.wait_for_selector("[data-test=photo-pending]", state="hidden", timeout=2_000)
     kiosk.wait_for_selector("[data-test=notice]:not([hidden])", timeout=5_000)
+    # The citizen sees the photo the caseworker got (kept in memory for this call only).
+    wait_for(lambda: terminal.coordinator.view.photo is not None, 5, what="kiosk photo preview")
+    preview = terminal.coordinator.view.photo
+    assert (preview.width, preview.height) == (STILL_WIDTH, STILL_HEIGHT)
 
     # The video never stopped: frames rose while the still was taken and uploaded, and after.
     assert frames[-1] > frames[0], f"caseworker decoded no frames during the capture: {frames}"
@@ -95,6 +100,7 @@ def test_document_photo_during_a_call(pages: dict[str, Any], terminal: Any, arti
     wait_for(lambda: terminal.coordinator.state == "idle", 10, what="terminal idle")
     anna.wait_for_selector('[data-test=call-state][data-state="idle"]', timeout=10_000)
     assert anna.is_disabled("[data-test=photo]")
+    assert terminal.coordinator.view.photo is None and terminal.coordinator.desk.session.empty
 
 
 def test_a_failed_photo_is_reported_to_the_caseworker(pages: dict[str, Any], terminal: Any) -> None:

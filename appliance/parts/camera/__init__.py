@@ -9,6 +9,11 @@ libraries only when opened, so a terminal without them still starts.
 the call is then audio-only. It never falls back to the synthetic picture, which would
 show a caseworker colour bars instead of a citizen; that one is chosen explicitly.
 
+Cameras capture only while a call is wanted: the coordinator calls :meth:`Camera.start`
+when the citizen continues from the information screen (which promises exactly that)
+and :meth:`Camera.stop` when the call is over. A camera is opened once at start only to
+learn whether it works (``health``), then stopped until a call.
+
 Every camera can take a full-resolution still while the video keeps running
 (:meth:`Camera.capture_still`): the caseworker's "photo of a document" must not freeze
 or renegotiate the call.
@@ -61,6 +66,14 @@ class Camera(Protocol):
         """A full-resolution JPEG, taken without stopping the video; raises CameraError."""
         ...
 
+    def start(self) -> None:
+        """Start capturing: a call was requested (idempotent)."""
+        ...
+
+    def stop(self) -> None:
+        """Stop capturing until the next call; may block briefly (idempotent)."""
+        ...
+
     def close(self) -> None:
         """Stop capturing and release the device (idempotent)."""
         ...
@@ -90,6 +103,12 @@ class NoCamera:
         """Always fails: there is no camera."""
         raise CameraError("this terminal has no camera")
 
+    def start(self) -> None:
+        """Nothing to start."""
+
+    def stop(self) -> None:
+        """Nothing to stop."""
+
     def close(self) -> None:
         """Nothing to release."""
 
@@ -117,6 +136,7 @@ def create_camera(
             camera = Picamera2Camera(size=size, fps=fps)
             try:
                 camera.open()
+                camera.stop()  # opened to check it works; it captures only during calls
                 return camera
             except CameraError as err:
                 log.warning("Pi camera unavailable: %s", err)
@@ -128,8 +148,6 @@ def create_camera(
     if kind == "v4l2" or os.path.exists(device):
         from appliance.parts.camera.v4l2 import V4L2Camera
 
-        webcam = V4L2Camera(device=device, size=size, fps=fps)
-        webcam.start()
-        return webcam
+        return V4L2Camera(device=device, size=size, fps=fps)  # started by the coordinator
     log.warning("no camera found (camera = auto): calls will be audio-only")
     return NoCamera()

@@ -132,6 +132,8 @@ class Picamera2Camera:
         self._last = 0.0
         self._restart_lock = threading.Lock()
         self.still_size: tuple[int, int] | None = None
+        self.capturing = False
+        """Between :meth:`start` (or :meth:`open`) and :meth:`stop`."""
 
     @property
     def frames_sent(self) -> int:
@@ -169,6 +171,7 @@ class Picamera2Camera:
             else:
                 cam.post_callback = self._on_request
             cam.start()
+            self.capturing = True
         except (RuntimeError, OSError, ValueError, KeyError) as err:
             self._state = "failed"
             raise CameraError(f"cannot start the Pi camera: {err}") from err
@@ -179,6 +182,35 @@ class Picamera2Camera:
             *self.size, self.fps, "hardware H.264" if api.hardware_encoder else "frames",
             *self.still_size,
         )  # fmt: skip
+
+    def start(self) -> None:
+        """Start the sensor (and encoder) again after :meth:`stop` (idempotent)."""
+        cam = self._cam
+        if cam is None or self.capturing:
+            return
+        try:
+            if self._encoder is not None:
+                cam.start_encoder(self._encoder, self._output, name="lores")
+            cam.start()
+        except (RuntimeError, OSError) as err:
+            log.warning("starting the Pi camera failed: %s", err)
+            self._state = "failed"
+            return
+        self.capturing = True
+        self._last = time.monotonic()
+
+    def stop(self) -> None:
+        """Stop the sensor (and encoder) between calls; the configuration stays."""
+        cam = self._cam
+        if cam is None or not self.capturing:
+            return
+        self.capturing = False
+        try:
+            if self._encoder is not None:
+                cam.stop_encoder(self._encoder)
+            cam.stop()
+        except (RuntimeError, OSError) as err:
+            log.warning("stopping the Pi camera failed: %s", err)
 
     def _make_output(self, base: type) -> Any:
         camera = self
@@ -231,7 +263,7 @@ class Picamera2Camera:
 
     def health(self) -> str:
         """``ok`` while frames arrive, ``failed`` if they stop, ``missing`` if never opened."""
-        if self._state == "ok" and time.monotonic() - self._last > STALL_S:
+        if self._state == "ok" and self.capturing and time.monotonic() - self._last > STALL_S:
             return "failed"
         return self._state
 
@@ -263,10 +295,12 @@ class Picamera2Camera:
         if cam is None:
             return
         try:
-            if self._encoder is not None:
-                cam.stop_encoder(self._encoder)
-            cam.stop()
+            if self.capturing:
+                if self._encoder is not None:
+                    cam.stop_encoder(self._encoder)
+                cam.stop()
             cam.close()
         except (RuntimeError, OSError) as err:
             log.warning("closing the Pi camera: %s", err)
+        self.capturing = False
         self._state = "missing"

@@ -146,6 +146,8 @@ class SyntheticCamera:
     def __init__(self) -> None:
         self.activity = FrameActivity()
         self.stills_taken = 0
+        self.capturing = False
+        """Between :meth:`start` and :meth:`stop` (a real camera would capture then)."""
 
     @property
     def frames_sent(self) -> int:
@@ -169,5 +171,14 @@ class SyntheticCamera:
         jpeg = await asyncio.to_thread(lambda: encode_array(render_still(number), "rgb24"))
         return Still(jpeg=jpeg, width=STILL_WIDTH, height=STILL_HEIGHT)
 
+    def start(self) -> None:
+        """Note that a call wants the camera (frames are generated per track anyway)."""
+        self.capturing = True
+
+    def stop(self) -> None:
+        """Note that the call is over."""
+        self.capturing = False
+
     def close(self) -> None:
         """Nothing to release."""
+        self.capturing = False

@@ -7,9 +7,13 @@ on the Pi 4 about 3-6 ms per 640x480 frame by reading; measure with
 ``bench/camera_frames.py``) and publishes each frame into a
 :class:`~appliance.parts.camera.feed.Feed`; a call's :class:`FrameTrack` takes the newest.
 
-The device is kept open while the terminal runs, not only during calls: a UVC camera
-needs one to two seconds after opening to settle exposure and white balance, and the
-target from answer to first frame is one second.
+The device is open only from the citizen's ``continue`` until the call is over
+(:meth:`V4L2Camera.start`, :meth:`V4L2Camera.stop`, called by the coordinator): the
+information screen promises that the camera starts only then. A UVC camera needs one to
+two seconds after opening to settle exposure and white balance; starting at
+``continue`` rather than at the answer gives it the waiting time for that, so the target
+from answer to first frame (one second) still holds. Outside calls no frame is read and
+``health`` reports only whether the device node exists.
 
 A webcam can be unplugged. The capture thread is a supervisor loop: when reading fails
 it reports ``missing`` (the device node is gone) or ``failed`` (still there but not
@@ -85,20 +89,38 @@ class V4L2Camera:
         """Frames decoded from the device since start."""
         return self._feed.published
 
+    @property
+    def capturing(self) -> bool:
+        """Whether the capture thread runs (between :meth:`start` and :meth:`stop`)."""
+        return self._thread is not None
+
     def start(self) -> None:
-        """Start the capture thread (idempotent)."""
+        """Open the device and capture in a thread (idempotent)."""
         if self._thread is None:
+            self._stop = threading.Event()
             self._thread = threading.Thread(target=self._run, name="v4l2-camera", daemon=True)
             self._thread.start()
 
+    def stop(self) -> None:
+        """Stop capturing and close the device until the next :meth:`start` (idempotent)."""
+        thread, self._thread = self._thread, None
+        self._stop.set()
+        if thread is not None:
+            thread.join(timeout=5)
+            log.info("webcam %s closed", self.device)
+        self._feed.clear()
+
     def close(self) -> None:
         """Stop capturing and close the device (idempotent)."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self.stop()
 
     def health(self) -> str:
-        """``ok`` while frames arrive; ``missing`` without the device; else ``failed``."""
+        """``ok`` while frames arrive; ``missing`` without the device; else ``failed``.
+
+        Outside calls (not capturing) only the device node is checked.
+        """
+        if self._thread is None:
+            return "ok" if os.path.exists(self.device) else "missing"
         state = self._state
         if state == "ok" and time.monotonic() - self._last_frame > STALL_S:
             return "failed"

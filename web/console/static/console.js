@@ -22,10 +22,16 @@
     caseworker_lost: "Ihre Verbindung zur Zentrale war unterbrochen.",
     media_failed: "Die Audio-/Videoverbindung ist fehlgeschlagen."
   };
+  // The citizen's kiosk language (call.request -> queue entry), for the caseworker in German.
+  var LANGUAGES = {
+    de: "Deutsch", en: "Englisch", uk: "Ukrainisch", ar: "Arabisch", tr: "Türkisch",
+    ls: "Leichte Sprache"
+  };
   var ERROR_TEXTS = {
     taken: "Eine Kollegin oder ein Kollege hat diesen Anruf bereits angenommen.",
     busy: "Bitte beenden Sie zuerst Ihr laufendes Gespräch.",
-    not_found: "Dieser Anruf wartet nicht mehr."
+    not_found: "Dieser Anruf wartet nicht mehr.",
+    closed: "Das Amt ist gerade geschlossen."
   };
 
   function $(test) { return document.querySelector('[data-test="' + test + '"]'); }
@@ -52,7 +58,8 @@
   var heartbeatS = 15;
   var clockOffsetMs = 0; // server clock minus local clock
   var entries = [];
-  var call = null; // {id, terminalName, iceServers}
+  var call = null; // {id, terminalName, iceServers, language}
+  var answering = null; // the queue entry being answered, for its language
   var localStream = null;
   var remoteStream = null;
 
@@ -62,6 +69,9 @@
   api.callStateListeners = [];
   api.send = function (msg) { return send(msg); };
   api.notice = function (text, kind) { notice(text, kind); };
+  api.now = function () { return Date.now() + clockOffsetMs; }; // the console's clock, ms
+  api.languageName = function (code) { return code ? (LANGUAGES[code] || code) : ""; };
+  api.language = null; // the current call's citizen language
 
   // --- notices ------------------------------------------------------------------------
   function notice(text, kind) {
@@ -161,9 +171,22 @@
           send({ type: "call.hangup", call_id: msg.call_id });
           break;
         }
-        call = { id: msg.call_id, terminalName: msg.terminal_name, iceServers: msg.ice_servers || [] };
+        var language = answering && answering.call_id === msg.call_id ? answering.language : null;
+        call = {
+          id: msg.call_id, terminalName: msg.terminal_name, iceServers: msg.ice_servers || [],
+          language: language || null
+        };
         api.callId = msg.call_id;
+        api.language = call.language;
         el.callPeer.textContent = "Gespräch mit " + msg.terminal_name;
+        if (call.language) {
+          var lang = document.createElement("span");
+          lang.className = "lang-badge";
+          lang.setAttribute("data-test", "call-language");
+          lang.textContent = "Sprache: " + api.languageName(call.language);
+          el.callPeer.appendChild(document.createTextNode(" "));
+          el.callPeer.appendChild(lang);
+        }
         setCallState("connecting");
         break;
       case "rtc.offer":
@@ -210,6 +233,14 @@
       waited.className = "waited";
       waited.setAttribute("data-test", "queue-waited");
       info.appendChild(name);
+      if (entry.language) {
+        var lang = document.createElement("span");
+        lang.className = "lang-badge";
+        lang.setAttribute("data-test", "queue-language");
+        lang.textContent = api.languageName(entry.language);
+        name.appendChild(document.createTextNode(" "));
+        name.appendChild(lang);
+      }
       info.appendChild(waited);
       var button = document.createElement("button");
       button.type = "button";
@@ -251,6 +282,7 @@
 
   async function answer(callId) {
     if (api.state !== "idle") { return; }
+    answering = entries.find(function (e) { return e.call_id === callId; }) || null;
     setCallState("connecting");
     await startLocalMedia();
     if (!send({ type: "call.answer", call_id: callId })) {
@@ -346,7 +378,9 @@
     el.remote.srcObject = null;
     el.callPeer.textContent = "";
     call = null;
+    answering = null;
     api.callId = null;
+    api.language = null;
     setCallState("idle");
     if (reason) { notice(reason, "info"); }
   }

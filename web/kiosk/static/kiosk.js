@@ -1,179 +1,244 @@
-// Kiosk page of the Bürgerterminal: shows the daemon's state and receives the caseworker.
+// Kiosk page of the Bürgerterminal: shows the daemon's screens and sends the citizen's intents.
 //
-// The daemon owns all state; this page renders snapshots it gets by Server-Sent Events
-// and sends intents (call, hang up) as JSON posts. During a call it terminates the
-// "screen" leg itself: a receive-only RTCPeerConnection whose offer it hands to the
-// daemon, so decoding and lip sync stay in the browser. No third-party resources.
+// The daemon owns all state, including which screen is shown; this page renders the
+// snapshots it gets by Server-Sent Events (docs/kiosk-api.md) and posts intents as JSON.
+// During a call it receives the caseworker on its own peer connection (js/rtc.js).
+// Per-citizen things (language, chat, form fields, photo, display settings) are wiped
+// whenever the screen becomes welcome; nothing goes to browser storage, and nothing is
+// loaded from anywhere but the kiosk server.
 "use strict";
 
-(() => {
-  const $ = (name) => document.querySelector(`[data-test="${name}"]`);
-  const stateEl = $("state");
-  const detailEl = $("detail");
-  const callBtn = $("call");
-  const hangupBtn = $("hangup");
-  const video = $("remote-video");
-  const boot = document.body.dataset.boot;
-  const kiosk = (window.btKiosk = { pc: null, state: null, framesDecoded: 0 });
+import { $, post } from "./js/api.js";
+import { activity } from "./js/activity.js";
+import { callbackForm, chat } from "./js/forms.js";
+import * as i18n from "./js/i18n.js";
+import { preferences } from "./js/prefs.js";
+import { screenLeg } from "./js/rtc.js";
+import * as screens from "./js/screens.js";
 
-  const TEXT = {
-    idle: () => "Drücken Sie den Knopf, um mit der Gemeinde zu sprechen",
-    queued: (s) =>
-      s.position ? `Bitte warten Sie. Sie sind an Platz ${s.position}.` : "Bitte warten Sie.",
-    "in-call": (s) => `Sie sprechen mit ${s.caseworker || "der Gemeinde"}`,
-    ended: () => "Das Gespräch ist beendet. Vielen Dank!",
-    offline: () => "Zurzeit keine Verbindung",
+const SCREENS = ["welcome", "info", "closed", "waiting", "no-answer", "in-call", "thanks",
+  "callback-sent", "offline"];
+const STATES = ["idle", "queued", "in-call", "ended", "offline"];
+const FALLBACK = { idle: "welcome", queued: "waiting", "in-call": "in-call", ended: "thanks",
+  offline: "offline" };
+
+const boot = document.body.dataset.boot;
+const main = $("state");
+const video = $("remote-video");
+const hangupBtn = $("hangup");
+const kiosk = (window.btKiosk = {
+  pc: null, state: null, screen: null, framesDecoded: 0, snapshot: null, language: "de",
+});
+const rtc = screenLeg(kiosk, video);
+const prefs = preferences();
+const idle = activity();
+const talk = chat();
+let callbackOpen = false; // no-answer: the citizen chose "call me back"
+const callback = callbackForm(() => (kiosk.screen === "closed" ? "closed" : "no_answer"));
+
+function section(name) {
+  return main.querySelector(`section[data-screen="${name}"]`);
+}
+
+/** Put the one hang-up button and the one callback form where this screen wants them. */
+function placeShared(name) {
+  const sec = section(name);
+  const slot = sec.querySelector('[data-slot="hangup"]');
+  const parked = document.querySelector(".parked");
+  if (slot) {
+    slot.append(hangupBtn);
+    hangupBtn.dataset.i18n = slot.dataset.label;
+    hangupBtn.textContent = i18n.t(slot.dataset.label);
+  } else {
+    parked.append(hangupBtn);
+  }
+  const formSlot = sec.querySelector('[data-slot="callback"]');
+  const wantForm = name === "closed" || (name === "no-answer" && callbackOpen);
+  if (formSlot && wantForm) formSlot.append(callback.form);
+  else parked.append(callback.form);
+  const choice = sec.querySelector("[data-no-answer-choice] [data-test=offer-callback]");
+  if (choice) choice.hidden = callbackOpen;
+}
+
+function selfView(on) {
+  const box = document.querySelector("[data-self-view]");
+  if (on && !box.firstChild) {
+    const img = document.createElement("img");
+    img.dataset.test = "self-view";
+    img.dataset.i18nAttr = "alt:call.self-view";
+    img.alt = i18n.t("call.self-view");
+    img.src = "/api/self-view";
+    box.append(img);
+  } else if (!on && box.firstChild) {
+    box.firstChild.removeAttribute("src"); // ends the multipart stream
+    box.replaceChildren();
+  }
+}
+
+/** Forget everything of the last citizen (the screen became welcome). */
+async function wipe() {
+  talk.wipe();
+  callback.wipe();
+  screens.wipe();
+  callbackOpen = false;
+  clearTimeout(noticeTimer);
+  noticeEl.hidden = true;
+  closeLanguages(false);
+  prefs.reset();
+  video.volume = 0.8;
+  $("volume").value = "80";
+  if (i18n.code() !== "de") await i18n.use("de");
+  kiosk.language = "de";
+}
+
+function fill(s) {
+  const name = kiosk.screen;
+  if (name === "welcome") screens.welcome(s);
+  if (name === "closed") screens.closed(s);
+  if (name === "waiting" || name === "no-answer") screens.waiting(s);
+  if (name === "in-call") screens.inCall(s);
+  if (name === "thanks") screens.thanks(s);
+  if (name === "offline") screens.offline(s);
+  talk.render(s.chat, s.caseworker, false);
+  callback.render(s.callback);
+}
+
+function spoken(sec) {
+  const parts = [...sec.querySelectorAll("h1, .lead, [data-test=position], [data-test=estimated-wait]")];
+  return parts.filter((el) => !el.hidden && el.textContent).map((el) => el.textContent).join(". ");
+}
+
+async function render(s) {
+  const state = STATES.includes(s.state) ? s.state : "offline";
+  const name = SCREENS.includes(s.screen) ? s.screen : FALLBACK[state];
+  const changed = name !== kiosk.screen;
+  kiosk.snapshot = s;
+  kiosk.state = state;
+  main.dataset.state = document.body.dataset.state = state;
+  main.dataset.screen = document.body.dataset.screen = name;
+  if (changed) {
+    if (name === "welcome") await wipe();
+    if (name !== "no-answer") callbackOpen = false;
+    kiosk.screen = name;
+    for (const sec of main.querySelectorAll("section")) sec.hidden = sec.dataset.screen !== name;
+    placeShared(name);
+    selfView(name === "in-call");
+  }
+  if (state !== "in-call") rtc.close();
+  fill(s);
+  idle.screen(name, changed, s.idle_timeout_s);
+  if (changed) {
+    const sec = section(name);
+    const heading = sec.querySelector("h1");
+    if (languageOverlay.hidden) heading.focus({ preventScroll: false });
+    prefs.speak(spoken(sec));
+  }
+  kiosk.rendered = s; // tools and tests: the last snapshot fully rendered
+}
+
+// --- language choice ---------------------------------------------------------------
+const languageBtn = $("language");
+const languageOverlay = document.querySelector("[data-language-overlay]");
+const background = [document.querySelector(".toolbar"), main];
+
+function openLanguages() {
+  languageOverlay.hidden = false;
+  languageBtn.setAttribute("aria-expanded", "true");
+  background.forEach((el) => (el.inert = true));
+  const current = languageOverlay.querySelector(`[data-code="${i18n.code()}"]`);
+  languageOverlay.querySelectorAll("[data-code]").forEach((b) =>
+    b.setAttribute("aria-current", String(b === current)));
+  (current || languageOverlay.querySelector("button")).focus();
+}
+
+function closeLanguages(refocus = true) {
+  if (languageOverlay.hidden) return;
+  languageOverlay.hidden = true;
+  languageBtn.setAttribute("aria-expanded", "false");
+  background.forEach((el) => (el.inert = false));
+  if (refocus) languageBtn.focus();
+}
+
+async function chooseLanguage(code) {
+  await i18n.use(code);
+  kiosk.language = i18n.code();
+  prefs.refresh();
+  callback.relabel();
+  if (kiosk.snapshot) {
+    placeShared(kiosk.screen);
+    fill(kiosk.snapshot);
+    talk.render(kiosk.snapshot.chat, kiosk.snapshot.caseworker, true);
+  }
+  closeLanguages();
+  prefs.speak(spoken(section(kiosk.screen)));
+}
+
+languageBtn.addEventListener("click", openLanguages);
+$("language-close").addEventListener("click", () => closeLanguages());
+languageOverlay.addEventListener("click", (ev) => {
+  const btn = ev.target.closest("[data-code]");
+  if (btn) chooseLanguage(btn.dataset.code);
+});
+document.addEventListener("keydown", (ev) => {
+  if (ev.key === "Escape" && !languageOverlay.hidden) closeLanguages();
+});
+
+// --- idle overlay keeps the rest inert while it shows ------------------------------
+const idleOverlay = document.querySelector("[data-idle-overlay]");
+new MutationObserver(() => {
+  if (languageOverlay.hidden) background.forEach((el) => (el.inert = !idleOverlay.hidden));
+}).observe(idleOverlay, { attributes: true, attributeFilter: ["hidden"] });
+
+// --- notices ------------------------------------------------------------------------
+const noticeEl = $("notice");
+let noticeTimer = null;
+function showNotice(data) {
+  const key = data.key ? `notice.${data.key}` : i18n.keyOfGerman(data.text, "notice.");
+  noticeEl.textContent = key ? i18n.t(key) : data.text;
+  noticeEl.hidden = false;
+  clearTimeout(noticeTimer);
+  noticeTimer = setTimeout(() => (noticeEl.hidden = true), 3000);
+}
+
+// --- intents --------------------------------------------------------------------------
+$("call").addEventListener("click", () => post("/api/call"));
+$("continue").addEventListener("click", () => post("/api/continue", { language: i18n.code() }));
+hangupBtn.addEventListener("click", () => post("/api/hangup"));
+$("keep-waiting").addEventListener("click", () => post("/api/keep-waiting"));
+$("offer-callback").addEventListener("click", () => {
+  callbackOpen = true;
+  placeShared(kiosk.screen);
+  callback.focus();
+});
+document.querySelectorAll("[data-reset]").forEach((b) =>
+  b.addEventListener("click", () => post("/api/reset")));
+$("volume").addEventListener("input", (ev) => (video.volume = Number(ev.target.value) / 100));
+
+// --- events from the daemon ------------------------------------------------------------
+let queue = Promise.resolve(); // snapshots render in order, even across a language load
+function connect() {
+  const events = new EventSource("/api/events");
+  events.addEventListener("state", (ev) => {
+    const s = JSON.parse(ev.data);
+    if (s.boot && boot && s.boot !== boot) {
+      location.reload(); // the daemon restarted: load its current page
+      return;
+    }
+    queue = queue.then(() => render(s)).catch((err) => console.warn("render", err));
+  });
+  events.addEventListener("screen-offer", (ev) => {
+    rtc.offer(JSON.parse(ev.data).ice_servers).catch((err) => console.warn("screen offer", err));
+  });
+  events.addEventListener("screen-answer", (ev) => rtc.answer(JSON.parse(ev.data).sdp));
+  events.addEventListener("screen-close", rtc.close);
+  events.addEventListener("notice", (ev) => showNotice(JSON.parse(ev.data)));
+  events.onerror = () => {
+    events.close();
+    const last = kiosk.snapshot || {};
+    queue = queue.then(() => render({ ...last, state: "offline", screen: "offline" }));
+    setTimeout(connect, 1000);
   };
+}
 
-  const REASONS = {
-    cancelled: "Sie haben den Anruf abgebrochen.",
-    media_failed: "Die Verbindung war gestört.",
-    caseworker_lost: "Die Verbindung zur Gemeinde wurde unterbrochen.",
-  };
-
-  function detail(s) {
-    switch (s.state) {
-      case "idle":
-        return "Oder tippen Sie auf den grünen Kreis.";
-      case "queued":
-        return s.position ? "Gleich ist jemand für Sie da." : "Ihr Anruf wird verbunden …";
-      case "ended":
-        return REASONS[s.reason] || "Sie können jederzeit wieder anrufen.";
-      case "offline":
-        return "Bitte versuchen Sie es später noch einmal.";
-      default:
-        return "";
-    }
-  }
-
-  function render(s) {
-    const state = TEXT[s.state] ? s.state : "offline";
-    kiosk.state = state;
-    document.body.dataset.state = state;
-    stateEl.dataset.state = state;
-    stateEl.textContent = TEXT[state](s);
-    detailEl.textContent = detail({ ...s, state });
-    callBtn.hidden = callBtn.disabled = state !== "idle";
-    hangupBtn.hidden = hangupBtn.disabled = !(state === "queued" || state === "in-call");
-    hangupBtn.textContent = state === "queued" ? "Abbrechen" : "Auflegen";
-    video.hidden = state !== "in-call";
-    if (state !== "in-call") closePc();
-  }
-
-  async function post(path, body) {
-    try {
-      const res = await fetch(path, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(body || {}),
-      });
-      return res.ok;
-    } catch (err) {
-      return false;
-    }
-  }
-
-  function closePc() {
-    const pc = kiosk.pc;
-    kiosk.pc = null;
-    if (pc) pc.close();
-    if (video.srcObject) video.srcObject = null;
-  }
-
-  function gatheringComplete(pc, maxMs) {
-    if (pc.iceGatheringState === "complete") return Promise.resolve();
-    return new Promise((resolve) => {
-      const done = () => {
-        pc.removeEventListener("icegatheringstatechange", check);
-        resolve();
-      };
-      const check = () => pc.iceGatheringState === "complete" && done();
-      pc.addEventListener("icegatheringstatechange", check);
-      setTimeout(done, maxMs);
-    });
-  }
-
-  async function makeOffer(iceServers) {
-    closePc();
-    const pc = new RTCPeerConnection({ iceServers: iceServers || [] });
-    kiosk.pc = pc;
-    kiosk.framesDecoded = 0;
-    const stream = new MediaStream();
-    pc.addTransceiver("audio", { direction: "recvonly" });
-    pc.addTransceiver("video", { direction: "recvonly" });
-    pc.ontrack = (ev) => {
-      stream.addTrack(ev.track);
-      video.srcObject = stream;
-      video.play().catch(() => {});
-    };
-    await pc.setLocalDescription(await pc.createOffer());
-    await gatheringComplete(pc, 2000);
-    if (kiosk.pc !== pc) return;
-    await post("/api/rtc/screen-offer", { sdp: pc.localDescription.sdp });
-  }
-
-  async function applyAnswer(sdp) {
-    const pc = kiosk.pc;
-    if (!pc || pc.signalingState !== "have-local-offer") return;
-    try {
-      await pc.setRemoteDescription({ type: "answer", sdp });
-    } catch (err) {
-      console.warn("screen answer refused", err);
-    }
-  }
-
-  async function reportStats() {
-    const pc = kiosk.pc;
-    if (!pc) return;
-    const stats = await pc.getStats();
-    let frames = 0;
-    stats.forEach((r) => {
-      if (r.type === "inbound-rtp" && r.kind === "video") frames += r.framesDecoded || 0;
-    });
-    if (frames !== kiosk.framesDecoded) {
-      kiosk.framesDecoded = frames;
-      await post("/api/rtc/stats", { frames_decoded: frames });
-    }
-  }
-
-  // Short notices from the daemon (document photo taken, sent); each shows for 3 s.
-  const noticeEl = $("notice");
-  let noticeTimer = null;
-  function showNotice(text) {
-    noticeEl.textContent = text;
-    noticeEl.hidden = false;
-    clearTimeout(noticeTimer);
-    noticeTimer = setTimeout(() => {
-      noticeEl.hidden = true;
-    }, 3000);
-  }
-
-  let events = null;
-  function connect() {
-    events = new EventSource("/api/events");
-    events.addEventListener("state", (ev) => {
-      const s = JSON.parse(ev.data);
-      if (s.boot && boot && s.boot !== boot) {
-        location.reload(); // the daemon restarted: load its current page
-        return;
-      }
-      render(s);
-    });
-    events.addEventListener("screen-offer", (ev) => {
-      makeOffer(JSON.parse(ev.data).ice_servers).catch((err) => console.warn("screen offer", err));
-    });
-    events.addEventListener("screen-answer", (ev) => applyAnswer(JSON.parse(ev.data).sdp));
-    events.addEventListener("screen-close", closePc);
-    events.addEventListener("notice", (ev) => showNotice(JSON.parse(ev.data).text));
-    events.onerror = () => {
-      events.close();
-      render({ state: "offline" });
-      setTimeout(connect, 1000);
-    };
-  }
-
-  callBtn.addEventListener("click", () => post("/api/call"));
-  hangupBtn.addEventListener("click", () => post("/api/hangup"));
-  setInterval(() => reportStats().catch(() => {}), 1000);
-  connect();
-})();
+video.volume = 0.8;
+i18n.use("de").finally(connect);

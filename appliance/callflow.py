@@ -1,0 +1,227 @@
+"""One call's life with the console: request, queue, answer, media legs, end.
+
+Split from the coordinator so each file holds one concept: :class:`CallFlow` keeps the
+current :class:`~appliance.calls.Call`, talks to the console about it and drives its
+media (the camera leg, the kiosk's screen leg, the self-view, the in-call tools). It is
+owned by the coordinator and called only from the coordinator's event loop; it changes
+the call state only through the ``set_view`` callback the coordinator gives it, so the
+coordinator stays the one writer and publisher of state.
+
+Rules kept from the start: a call id the terminal ended is remembered, so late messages
+for it are ignored; a citizen who cancels before the console named the call has that
+call cancelled as soon as it is named; anything for a call the terminal does not want
+is hung up or cancelled politely.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+
+from appliance.calls import Call, LegTasks
+from appliance.desk import Desk
+from appliance.ports import CallTool, Screen, SelfView, Signaling, State, View
+from appliance.timers import LINGER, Timers
+from protocol.messages import (
+    Answered,
+    CallCancel,
+    CallRequest,
+    Ended,
+    Hangup,
+    Queued,
+    RtcAnswer,
+    RtcOffer,
+)
+
+log = logging.getLogger(__name__)
+
+
+class CallFlow:
+    """The current call and its media; see the module docstring."""
+
+    def __init__(
+        self,
+        *,
+        signaling: Signaling,
+        legs: LegTasks,
+        screen: Screen,
+        desk: Desk,
+        timers: Timers,
+        set_view: Callable[[View], None],
+        state: Callable[[], State],
+        linger_s: float,
+        tools: Sequence[CallTool] = (),
+        self_view: SelfView | None = None,
+    ) -> None:
+        self._signaling = signaling
+        self._legs = legs
+        self._screen = screen
+        self._desk = desk
+        self._timers = timers
+        self._set = set_view
+        self._state = state
+        self._linger_s = linger_s
+        self._tools = tuple(tools)
+        self._self_view = self_view
+        self.call: Call | None = None
+        self.wants_call = False  # the citizen is waiting (re-request after reconnect)
+        self.cancel_unnamed = False  # cancel the call the console names next
+        self._finished: set[str] = set()  # call ids we ended: ignore late messages
+
+    @property
+    def call_id(self) -> str | None:
+        """The current call's id once the console named it."""
+        return None if self.call is None else self.call.call_id
+
+    def current(self, call_id: str) -> bool:
+        """Whether ``call_id`` is the current call."""
+        return self.call is not None and self.call.call_id == call_id
+
+    async def request(self) -> None:
+        """Ask the console for a call in the citizen's language and show ``waiting``."""
+        self.wants_call = True
+        self.call = Call()
+        self._desk.waiting_started()
+        self._set(View("queued"))
+        await self._signaling.send(CallRequest(language=self._desk.session.language))
+
+    async def drop_waiting(self) -> None:
+        """Cancel the queued call (now, or as soon as the console names it)."""
+        call = self.call
+        self.wants_call = False
+        self._desk.waiting_over()
+        if call is None:
+            return
+        if call.call_id is None:
+            self.cancel_unnamed = True
+        else:
+            self._finished.add(call.call_id)
+            await self._signaling.send(CallCancel(call_id=call.call_id))
+        self.call = None
+
+    async def hang_up(self, source: str) -> bool:
+        """Cancel a waiting call or hang up the active one; False if there was none."""
+        call, state = self.call, self._state()
+        if state == "queued" and call is not None:
+            log.info("waiting call cancelled (%s)", source)
+            await self.drop_waiting()
+            self._set(View("ended", reason="cancelled"))
+            self._timers.start(LINGER, self._linger_s)
+        elif state == "in-call" and call is not None and call.call_id is not None:
+            log.info("call hung up (%s)", source)
+            await self._signaling.send(Hangup(call_id=call.call_id))
+            await self.end(call.call_id, "hangup_terminal")
+        else:
+            return False
+        return True
+
+    async def on_message(self, message: object) -> bool:
+        """Handle a call message from the console; False if it is not one."""
+        call, state = self.call, self._state()
+        match message:
+            case Queued(call_id=call_id, position=position, estimated_wait_s=wait):
+                if self.cancel_unnamed and call_id not in self._finished:
+                    self.cancel_unnamed = False
+                    self._finished.add(call_id)
+                    await self._signaling.send(CallCancel(call_id=call_id))
+                elif call_id in self._finished:
+                    pass
+                elif state == "queued" and call is not None and call.call_id in (None, call_id):
+                    call.call_id = call_id
+                    call.position = position
+                    self._set(View("queued", position=position, estimated_wait_s=wait))
+                else:
+                    log.warning("call.queued for unknown call %s: cancelling it", call_id)
+                    self._finished.add(call_id)
+                    await self._signaling.send(CallCancel(call_id=call_id))
+            case Answered(call_id=call_id, caseworker=caseworker, ice_servers=ice):
+                if state == "queued" and call is not None and call.call_id in (None, call_id):
+                    call.call_id = call_id
+                    call.caseworker = caseworker
+                    call.ice_servers = list(ice)
+                    self.wants_call = False
+                    self._desk.waiting_over()
+                    self._set(View("in-call", caseworker=caseworker))
+                    self._start_legs(call_id, call)
+                else:
+                    log.warning("call.answered for call %s we do not want: hanging up", call_id)
+                    self._finished.add(call_id)
+                    await self._signaling.send(Hangup(call_id=call_id))
+            case RtcAnswer(call_id=call_id, leg=leg, sdp=sdp):
+                if not (state == "in-call" and self.current(call_id) and call is not None):
+                    log.info("rtc.answer for call %s outside the call ignored", call_id)
+                elif leg == "screen":
+                    self._screen.deliver_screen_answer(sdp)
+                elif call.leg is not None:
+                    self._legs.apply_answer(call_id, call.leg, sdp)
+            case Ended(call_id=call_id, reason=reason):
+                if self.current(call_id) and state in ("queued", "in-call"):
+                    log.info("call %s ended by the console: %s", call_id, reason)
+                    await self.end(call_id, reason)
+            case _:
+                return self._to_tools(message)
+        return True
+
+    async def send_offer(self, call_id: str, sdp: str) -> None:
+        """The camera leg's offer is ready: send it if the call is still on."""
+        if self.current(call_id) and self._state() == "in-call":
+            await self._signaling.send(RtcOffer(call_id=call_id, leg="camera", sdp=sdp))
+
+    async def send_screen_offer(self, sdp: str) -> None:
+        """The kiosk page's receive-only offer: send it within the call."""
+        call_id = self.call_id
+        if self._state() == "in-call" and call_id is not None:
+            await self._signaling.send(RtcOffer(call_id=call_id, leg="screen", sdp=sdp))
+        else:
+            log.info("screen offer outside a call ignored")
+
+    async def media_failed(self, call_id: str, detail: str) -> None:
+        """A media leg broke: hang up and end the call."""
+        if self.current(call_id) and self._state() == "in-call":
+            log.warning("media of call %s failed: %s", call_id, detail)
+            await self._signaling.send(Hangup(call_id=call_id))
+            await self.end(call_id, "media_failed")
+
+    def _to_tools(self, message: object) -> bool:
+        call_id = getattr(message, "call_id", None)
+        tools = [tool for tool in self._tools if isinstance(message, tool.handles)]
+        if not tools:
+            return False
+        if not (self._state() == "in-call" and isinstance(call_id, str) and self.current(call_id)):
+            log.info("%s outside its call ignored", type(message).__name__)
+        else:
+            for tool in tools:
+                self._legs.spawn(tool.on_message(message, call_id))
+        return True
+
+    def _start_legs(self, call_id: str, call: Call) -> None:
+        call.leg = self._legs.start(call_id, call.ice_servers)
+        if self._self_view is not None:
+            self._self_view.open()
+        if not self._screen.request_screen_offer(call.ice_servers):
+            log.warning("no kiosk page connected: the caseworker will not be seen or heard")
+
+    async def end(self, call_id: str, reason: str) -> None:
+        """End the call: close media, tell the tools, show thanks, start the linger."""
+        self._finished.add(call_id)
+        self.wants_call = False
+        await self.close_media()
+        for tool in self._tools:
+            self._legs.spawn(tool.on_call_end(call_id))
+        self._desk.end_call()
+        self._set(View("ended", reason=reason))
+        self._timers.start(LINGER, self._linger_s)
+
+    async def close_media(self) -> None:
+        """Close the camera leg, the self-view and the page's screen leg."""
+        call = self.call
+        if self._self_view is not None:
+            self._self_view.close()
+        if call is not None and call.leg is not None:
+            leg, call.leg = call.leg, None
+            try:
+                await leg.close()
+            except Exception:
+                log.exception("closing the camera leg failed")
+        if self._state() == "in-call":
+            self._screen.close_screen()

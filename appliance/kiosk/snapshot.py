@@ -1,0 +1,45 @@
+"""The JSON snapshot the kiosk page renders, built from the coordinator's :class:`View`.
+
+The page gets exactly the fields docs/kiosk-api.md lists, nothing more: the document
+photo travels as a URL (``/api/photo?n=<number>``, a new number per photo so the page's
+``<img>`` reloads), never as bytes in the event stream, and the callback form's name and
+phone number are not in the snapshot at all (the page keeps its own form fields).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from appliance.ports import View
+
+
+def snapshot_of(view: View) -> dict[str, Any]:
+    """The page's snapshot of ``view`` (without ``boot``, which the bridge adds)."""
+    office: dict[str, Any] | None = None
+    if view.office is not None:
+        office = msgspec.to_builtins(view.office)
+        office.pop("type", None)
+        office.setdefault("next_open", None)
+        office.setdefault("estimated_wait_s", None)
+    photo = view.photo
+    status = view.print_status
+    return {
+        "state": view.state,
+        "screen": view.shown,
+        "caseworker": view.caseworker,
+        "position": view.position,
+        "estimated_wait_s": view.estimated_wait_s,
+        "reason": view.reason,
+        "office": office,
+        "contact": {"phone": view.contact.phone, "address": view.contact.address},
+        "chat": [{"sender": c.sender, "text": c.text, "at": c.at} for c in view.chat],
+        "photo": None
+        if photo is None
+        else {"url": f"/api/photo?n={photo.number}", "width": photo.width, "height": photo.height},
+        "print": None if status is None else {"status": status.status, "message": status.message},
+        "callback": view.callback,
+        "handset": view.handset,
+        "idle_timeout_s": view.idle_timeout_s,
+    }
