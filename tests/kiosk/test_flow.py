@@ -167,6 +167,14 @@ def test_arabic_is_right_to_left(page: Any, kiosk: Kiosk) -> None:
     assert page.evaluate("document.dir") == "ltr"
 
 
+def test_no_context_menu(page: Any, kiosk: Kiosk) -> None:
+    prevented = page.evaluate(
+        """() => !document.querySelector('[data-test="call"]').dispatchEvent(
+             new MouseEvent('contextmenu', {bubbles: true, cancelable: true}))"""
+    )
+    assert prevented, "a long press or right click must not open Chromium's context menu"
+
+
 def test_idle_warning_lets_the_citizen_stay(page: Any, kiosk: Kiosk) -> None:
     show(kiosk, page, snapshot("info", idle_timeout_s=3))
     page.wait_for_selector('[data-test="still-here"]', state="visible", timeout=5_000)

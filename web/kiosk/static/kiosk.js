@@ -36,6 +36,9 @@ const talk = chat();
 let callbackOpen = false; // no-answer: the citizen chose "call me back"
 const callback = callbackForm(() => (kiosk.screen === "closed" ? "closed" : "no_answer"));
 
+// A public kiosk has no context menu (Chromium has no policy for it; see image/README.md).
+document.addEventListener("contextmenu", (event) => event.preventDefault());
+
 function section(name) {
   return main.querySelector(`section[data-screen="${name}"]`);
 }
