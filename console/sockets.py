@@ -16,9 +16,11 @@ from collections.abc import Awaitable, Callable
 
 from quart import Websocket
 
+from console.config import ConsoleConfig
 from protocol.codec import encode
-from protocol.messages import Message
+from protocol.messages import PROTOCOL_VERSION, Error, Hello, Message, Welcome
 
+CLOSE_BAD_HELLO = 4400
 CLOSE_IDLE = 4408
 CLOSE_TOO_SLOW = 1008
 DRAIN_TIMEOUT_S = 5.0
@@ -64,6 +66,42 @@ class SocketConnection:
             if self._close is not None:
                 await ws.close(*self._close)
                 return
+
+
+def greet(
+    conn: SocketConnection,
+    msg: object,
+    *,
+    name: str,
+    municipality: str,
+    config: ConsoleConfig,
+    upgrade_hint: str,
+) -> Hello | None:
+    """Check a client's first message: welcome it and return its hello, or refuse and close.
+
+    The first message must be ``hello`` of our protocol version; anything else gets an
+    ``error`` (hello_required or unsupported_version, with ``upgrade_hint`` telling the
+    person what to do) and close 4400.
+    """
+    if not isinstance(msg, Hello):
+        conn.send(Error(code="hello_required", message="the first message must be hello"))
+        conn.close(CLOSE_BAD_HELLO, "hello required")
+        return None
+    if msg.protocol != PROTOCOL_VERSION:
+        text = f"protocol {msg.protocol} not supported; {upgrade_hint}"
+        conn.send(Error(code="unsupported_version", message=text))
+        conn.close(CLOSE_BAD_HELLO, "unsupported protocol version")
+        return None
+    conn.send(
+        Welcome(
+            protocol=PROTOCOL_VERSION,
+            name=name,
+            municipality=municipality,
+            ice_servers=list(config.ice_servers),
+            heartbeat_s=config.heartbeat_s,
+        )
+    )
+    return msg
 
 
 async def run_socket(

@@ -15,20 +15,11 @@ from quart import Blueprint, abort, session, websocket
 from console.hub import CaseworkerIdentity
 from console.services import Services, services
 from console.sessions import signed_in
-from console.sockets import SocketConnection, run_socket
+from console.sockets import SocketConnection, greet, run_socket
 from protocol.codec import ProtocolError
-from protocol.messages import (
-    PROTOCOL_VERSION,
-    CallbackDone,
-    Error,
-    Hello,
-    Ping,
-    Pong,
-    Welcome,
-)
+from protocol.messages import CallbackDone, Error, Ping, Pong
 
 bp = Blueprint("caseworker_ws", __name__)
-CLOSE_BAD_HELLO = 4400
 
 
 def same_origin(origin: str | None, host: str) -> bool:
@@ -67,31 +58,17 @@ class CaseworkerSocket:
             self.svc.hub.from_caseworker(self.conn, msg)
 
     def _hello(self, msg: object) -> None:
-        if not isinstance(msg, Hello):
-            self.conn.send(Error(code="hello_required", message="the first message must be hello"))
-            self.conn.close(CLOSE_BAD_HELLO, "hello required")
-            return
-        if msg.protocol != PROTOCOL_VERSION:
-            self.conn.send(
-                Error(
-                    code="unsupported_version",
-                    message=f"protocol {msg.protocol} not supported; reload the page",
-                )
-            )
-            self.conn.close(CLOSE_BAD_HELLO, "unsupported protocol version")
-            return
-        self.welcomed = True
-        cfg = self.svc.config
-        self.conn.send(
-            Welcome(
-                protocol=PROTOCOL_VERSION,
-                name=self.who.display_name,
-                municipality=self.who.municipality_name,
-                ice_servers=list(cfg.ice_servers),
-                heartbeat_s=cfg.heartbeat_s,
-            )
+        hello = greet(
+            self.conn,
+            msg,
+            name=self.who.display_name,
+            municipality=self.who.municipality_name,
+            config=self.svc.config,
+            upgrade_hint="reload the page",
         )
-        self.svc.hub.connect_caseworker(self.who, self.conn)
+        if hello is not None:
+            self.welcomed = True
+            self.svc.hub.connect_caseworker(self.who, self.conn)
 
     def close(self) -> None:
         """Tell the hub the page is gone."""

@@ -14,20 +14,11 @@ from quart import Blueprint, abort, websocket
 from console.enroll import credential_matches, split_credential
 from console.hub import TerminalIdentity
 from console.services import Services, services
-from console.sockets import SocketConnection, run_socket
+from console.sockets import SocketConnection, greet, run_socket
 from protocol.codec import ProtocolError
-from protocol.messages import (
-    PROTOCOL_VERSION,
-    CallbackRequest,
-    Error,
-    Hello,
-    Ping,
-    Pong,
-    Welcome,
-)
+from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Ping, Pong
 
 bp = Blueprint("terminal_ws", __name__)
-CLOSE_BAD_HELLO = 4400
 
 
 async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | None:
@@ -74,32 +65,17 @@ class TerminalSocket:
             self.svc.hub.from_terminal(self.who.terminal_id, self.conn, msg)
 
     def _hello(self, msg: object) -> None:
-        if not isinstance(msg, Hello):
-            self.conn.send(Error(code="hello_required", message="the first message must be hello"))
-            self.conn.close(CLOSE_BAD_HELLO, "hello required")
-            return
-        if msg.protocol != PROTOCOL_VERSION:
-            self.conn.send(
-                Error(
-                    code="unsupported_version",
-                    message=f"protocol {msg.protocol} not supported; this console speaks "
-                    f"{PROTOCOL_VERSION}",
-                )
-            )
-            self.conn.close(CLOSE_BAD_HELLO, "unsupported protocol version")
-            return
-        self.welcomed = True
-        cfg = self.svc.config
-        self.conn.send(
-            Welcome(
-                protocol=PROTOCOL_VERSION,
-                name=self.who.name,
-                municipality=self.who.municipality_name,
-                ice_servers=list(cfg.ice_servers),
-                heartbeat_s=cfg.heartbeat_s,
-            )
+        hello = greet(
+            self.conn,
+            msg,
+            name=self.who.name,
+            municipality=self.who.municipality_name,
+            config=self.svc.config,
+            upgrade_hint=f"this console speaks {PROTOCOL_VERSION}",
         )
-        self.svc.hub.connect_terminal(self.who, self.conn, msg.parts, msg.software)
+        if hello is not None:
+            self.welcomed = True
+            self.svc.hub.connect_terminal(self.who, self.conn, hello.parts, hello.software)
 
     def close(self) -> None:
         """Tell the hub the socket is gone."""
