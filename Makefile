@@ -54,6 +54,8 @@ system-deps:
 venv: system-deps $(STAMP) node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
+	@# Debian's own nodejs comes without npm (NodeSource's includes it): add it only if missing.
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -q npm
 	npm ci --no-audit --no-fund --silent
 	touch $@
 
