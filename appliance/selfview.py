@@ -4,10 +4,15 @@ People in a video call want to see themselves: is my face in the picture, is the
 document I hold readable. The self-view taps the frames aiortc is already sending (the
 camera leg's video track is wrapped by :meth:`SelfViewStream.tap`), so it costs no second
 camera pipeline and shows exactly what the caseworker gets. About 5 frames a second are
-kept (:data:`FPS`), scaled to 320 px wide and JPEG-encoded in the HTTP thread that serves
-``GET /api/self-view`` as ``multipart/x-mixed-replace`` (the page shows it in an
-``<img>``; no second WebRTC connection, no JavaScript decoding). At 320x240 and
-quantiser 8 a frame is 8-15 KB and about 1-2 ms to encode here.
+kept (:data:`FPS`) and scaled to 320 px wide right there, inside the track's ``recv()``
+on the event loop (measured here: 1.3 ms per kept frame from 640x480 RGB, under 7 ms a
+second at 5 fps): PyAV frames are not safe to touch from another thread while aiortc's
+encoder thread uses them (a reformat racing the encoder crashed the process in the
+whole-system test). The small copy is JPEG-encoded in
+the HTTP thread that serves ``GET /api/self-view`` as ``multipart/x-mixed-replace`` (the
+page shows it in an ``<img>``; no second WebRTC connection, no JavaScript decoding), once
+per frame however many pages watch. At 320x240 and quantiser 8 a synthetic test frame is
+6.4 KiB and 0.4 ms to encode here (a Pi will be several times slower; not measured).
 
 It only exists during a call: the coordinator opens it when the call is answered and
 closes it when the call ends, which ends every stream and drops the last picture; outside
@@ -47,6 +52,8 @@ class SelfViewStream:
         self._frame: Any = None
         self._seq = 0
         self._taken_at = 0.0
+        self._encode_lock = threading.Lock()
+        self._jpeg: tuple[int, bytes] | None = None  # (seq, JPEG) encoded last
 
     @property
     def active(self) -> bool:
@@ -69,17 +76,22 @@ class SelfViewStream:
             self._session += 1
             self._frame = None
             self._cond.notify_all()
+        with self._encode_lock:
+            self._jpeg = None
 
     def offer(self, frame: Any) -> None:
-        """A frame the call sends (event loop thread): keep it if it is time for one."""
+        """A frame the call sends (in its track's ``recv()``): keep a small copy if it is time."""
         now = time.monotonic()
         if now - self._taken_at < self.interval_s or not hasattr(frame, "reformat"):
             return
         with self._cond:
             if not self._active:
                 return
-            self._taken_at = now
-            self._frame = frame
+        self._taken_at = now
+        height = max(2, round(frame.height * self.width / frame.width / 2) * 2)
+        small = frame.reformat(width=self.width, height=height, format="yuvj420p")
+        with self._cond:
+            self._frame = small
             self._seq += 1
             self._cond.notify_all()
 
@@ -103,18 +115,19 @@ class SelfViewStream:
                 if self._seq == seen:
                     continue
                 frame, seen = self._frame, self._seq
-            yield self.encode(frame)
+            yield self._encoded(seen, frame)
 
     def _changed(self, session: int, seen: int) -> bool:
         return self._session != session or self._seq != seen
 
-    def encode(self, frame: Any) -> bytes:
-        """Scale ``frame`` to :attr:`width` px wide and encode it as JPEG."""
+    def _encoded(self, seq: int, small: Any) -> bytes:
+        """The JPEG of kept frame ``seq``, encoded once for every page watching."""
         from appliance.parts.camera.jpeg import encode_jpeg
 
-        height = max(2, round(frame.height * self.width / frame.width / 2) * 2)
-        small = frame.reformat(width=self.width, height=height, format="yuvj420p")
-        return encode_jpeg(small, QUANTISER)
+        with self._encode_lock:
+            if self._jpeg is None or self._jpeg[0] != seq:
+                self._jpeg = (seq, encode_jpeg(small, QUANTISER))
+            return self._jpeg[1]
 
 
 def multipart(frames: Iterator[bytes], boundary: str = "frame") -> Iterator[bytes]:
