@@ -8,40 +8,24 @@ reports exactly what the real reader would report for that card.
 from __future__ import annotations
 
 import asyncio
-import functools
 from pathlib import Path
 
-from appliance.parts.cards import CardSlot, OnCardChange
+from appliance.parts.cards import OnCardChange
 from appliance.parts.cards.atr import DEFAULT_DATABASE, AtrDatabase
+from appliance.parts.cards.base import SlotReader
 from protocol.messages import CardType
 
 
-class FakeCardReader:
+class FakeCardReader(SlotReader):
     """A reader that is plugged in from the start; drive it with the verbs below."""
 
     def __init__(
         self, on_change: OnCardChange, database: AtrDatabase | Path = DEFAULT_DATABASE
     ) -> None:
-        self._slot = CardSlot(on_change)
-        self._database = database
+        super().__init__(on_change, database)
         self._plugged = True
         self._card: CardType | None = None
         self._slot.update(True)
-
-    @functools.cached_property
-    def _atrs(self) -> AtrDatabase:
-        if isinstance(self._database, AtrDatabase):
-            return self._database
-        return AtrDatabase.load(self._database)
-
-    def health(self) -> str:
-        """``missing``, ``ok`` or the inserted card's type."""
-        return self._slot.health()
-
-    @property
-    def card(self) -> CardType | None:
-        """The inserted card's type, or None."""
-        return self._slot.card
 
     async def run(self) -> None:
         """Nothing to watch: wait until cancelled."""

@@ -20,15 +20,15 @@ Only the ATR is used; the card is never connected to, so no APDU is ever sent.
 from __future__ import annotations
 
 import asyncio
-import functools
 import logging
 import threading
 from pathlib import Path
 from typing import Any
 
 from appliance.errors import CardReaderError
-from appliance.parts.cards import CardSlot, OnCardChange
+from appliance.parts.cards import OnCardChange
 from appliance.parts.cards.atr import DEFAULT_DATABASE, AtrDatabase
+from appliance.parts.cards.base import SlotReader
 from protocol.messages import CardType
 
 log = logging.getLogger(__name__)
@@ -40,7 +40,7 @@ BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 5.0
 
 
-class PcscCardReader:
+class PcscCardReader(SlotReader):
     """Watches every PC/SC reader; ``scard`` may be injected (tests), else pyscard's."""
 
     def __init__(
@@ -51,29 +51,13 @@ class PcscCardReader:
         scard: Any = None,
         backoff_max_s: float = BACKOFF_MAX_S,
     ) -> None:
-        self._slot = CardSlot(on_change)
-        self._database = database
+        super().__init__(on_change, database)
         self._scard = scard
         self._backoff_max_s = backoff_max_s
         self._stop = threading.Event()
         self._context: Any = None
         self._outage_logged = False
         self._context_was_up = False
-
-    @functools.cached_property
-    def _atrs(self) -> AtrDatabase:
-        if isinstance(self._database, AtrDatabase):
-            return self._database
-        return AtrDatabase.load(self._database)
-
-    def health(self) -> str:
-        """``missing`` (no reader or no pcscd), ``ok`` or the inserted card's type."""
-        return self._slot.health()
-
-    @property
-    def card(self) -> CardType | None:
-        """The inserted card's type, or None."""
-        return self._slot.card
 
     async def run(self) -> None:
         """Watch in a worker thread until cancelled; the thread ends within WAIT_MS.
