@@ -54,7 +54,10 @@ class Decoder(Generic[T]):
 
     def decode(self, data: str | bytes) -> T:
         """Decode one message or raise :class:`ProtocolError`."""
-        raw = data.encode() if isinstance(data, str) else data
+        try:
+            raw = data.encode() if isinstance(data, str) else data
+        except UnicodeEncodeError as err:  # lone surrogates cannot be UTF-8
+            raise ProtocolError(ProtocolError.MALFORMED, "message is not valid UTF-8") from err
         if len(raw) > MAX_MESSAGE_BYTES:
             raise ProtocolError(
                 ProtocolError.TOO_LARGE,
@@ -62,15 +65,16 @@ class Decoder(Generic[T]):
             )
         try:
             return self._decoder.decode(raw)  # type: ignore[no-any-return]
-        except msgspec.DecodeError as err:
+        except (msgspec.DecodeError, UnicodeDecodeError) as err:
             raise _classify(raw, err) from err
 
 
-def _classify(raw: bytes, err: msgspec.DecodeError) -> ProtocolError:
+def _classify(raw: bytes, err: Exception) -> ProtocolError:
     """Tell malformed JSON, an unknown type and an invalid field apart."""
     try:
         obj = msgspec.json.decode(raw)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        # msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 in a string.
         return ProtocolError(ProtocolError.MALFORMED, "message is not valid JSON")
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         return ProtocolError(

@@ -128,6 +128,13 @@ def test_answered_carries_ice_servers() -> None:
     assert to_terminal_decoder().decode(encode(msg)) == msg
 
 
+@pytest.mark.parametrize("data", [b'"\x80"', b'{"type": "ping", "seq": "\xff"}', "\ud800"])
+def test_invalid_utf8_is_malformed_not_a_crash(data: str | bytes) -> None:
+    # Found by the property test below: msgspec raises UnicodeDecodeError for these.
+    for decoder in (terminal_decoder(), caseworker_decoder()):
+        assert refused(decoder, data) in {"malformed", "invalid"}
+
+
 @given(st.binary(max_size=512))
 def test_any_bytes_are_accepted_or_refused_cleanly(data: bytes) -> None:
     for decoder in (terminal_decoder(), caseworker_decoder()):
