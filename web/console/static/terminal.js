@@ -19,7 +19,8 @@
   };
   var PART_NAMES = {
     camera: "Kamera", microphone: "Mikrofon", audio: "Audio", button: "Taster",
-    leds: "Leuchten", handset: "Hörer", printer: "Drucker", card_reader: "Kartenleser"
+    leds: "Leuchten", handset: "Hörer", printer: "Drucker", card_reader: "Kartenleser",
+    speaker: "Lautsprecher"
   };
   var STATE_NAMES = { ok: "bereit", missing: "fehlt", failed: "gestört" };
 
