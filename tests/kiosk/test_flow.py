@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.kiosk.conftest import show
+from tests.kiosk.conftest import ARTIFACTS, VIEWPORT, show
 from tests.kiosk.harness import Kiosk, snapshot
 
 
@@ -165,6 +165,20 @@ def test_arabic_is_right_to_left(page: Any, kiosk: Kiosk) -> None:
     )
     show(kiosk, page, snapshot("welcome"))
     assert page.evaluate("document.dir") == "ltr"
+
+
+def test_hang_up_stays_on_screen_of_the_touch_display_2(page: Any, kiosk: Kiosk) -> None:
+    # Raspberry Pi Touch Display 2 in landscape: 1280x720, with a long chat.
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        lines = [{"sender": "caseworker", "text": f"Zeile {n}", "at": 0.0} for n in range(15)]
+        show(kiosk, page, snapshot("in-call", chat=lines))
+        box = page.locator('[data-test="hangup"]').bounding_box()
+        assert box is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= 720, f"hang-up off screen: {box}"
+        page.screenshot(path=str(ARTIFACTS / "de" / "in-call-1280x720.png"))
+    finally:
+        page.set_viewport_size(VIEWPORT)
 
 
 def test_no_context_menu(page: Any, kiosk: Kiosk) -> None:
