@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -81,22 +81,18 @@ class Store:
 
     async def caseworker_by_username(self, username: str) -> CaseworkerRecord | None:
         """The caseworker with this username, or None."""
-        async with self.db.session() as s:
-            result = await s.execute(
-                select(Caseworker, Municipality)
-                .join(Municipality, Caseworker.municipality_id == Municipality.id)
-                .where(Caseworker.username == username)
-            )
-            found = result.first()
-            return None if found is None else _caseworker(found[0], found[1])
+        return await self._caseworker_where(Caseworker.username == username)
 
     async def caseworker_by_id(self, caseworker_id: int) -> CaseworkerRecord | None:
         """The caseworker with this id, or None."""
+        return await self._caseworker_where(Caseworker.id == caseworker_id)
+
+    async def _caseworker_where(self, condition: ColumnElement[bool]) -> CaseworkerRecord | None:
         async with self.db.session() as s:
             result = await s.execute(
                 select(Caseworker, Municipality)
                 .join(Municipality, Caseworker.municipality_id == Municipality.id)
-                .where(Caseworker.id == caseworker_id)
+                .where(condition)
             )
             found = result.first()
             return None if found is None else _caseworker(found[0], found[1])

@@ -4,7 +4,6 @@ driven through the mock button and the kiosk HTTP API against a fake console."""
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -13,11 +12,9 @@ from pathlib import Path
 import aiohttp
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from appliance.config import Config
-from appliance.daemon import Terminal, build_terminal
-from appliance.media.host_addresses import apply_host_addresses
+from appliance.daemon import Terminal
 from protocol.messages import (
     Answered,
     CallCancel,
@@ -30,6 +27,7 @@ from protocol.messages import (
     RtcOffer,
 )
 from tests.appliance.fakes import FakeConsole, wait_for
+from tests.terminal_thread import terminal_in_thread
 
 
 @pytest.fixture
@@ -63,20 +61,8 @@ def terminal(console: FakeConsole, tmp_path: Path) -> Iterator[Terminal]:
         printer="fake",
         card_reader="fake",
     )
-    factory = MockFactory(pin_class=MockPWMPin)
-    term = build_terminal(config, "secret", pin_factory=factory)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    running = asyncio.run_coroutine_threadsafe(term.run(), loop)
-    yield term
-    asyncio.run_coroutine_threadsafe(term.stop(), loop).result(5)
-    running.result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
-    factory.reset()
-    apply_host_addresses([])
+    with terminal_in_thread(config, "secret") as term:
+        yield term
 
 
 def press(terminal: Terminal, seconds: float = 0.06) -> None:

@@ -9,7 +9,6 @@ camera and microphone, driven by Playwright.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -17,16 +16,15 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.terminal_thread import terminal_in_thread
 
 BIN = Path(sys.executable).parent
 
@@ -129,29 +127,6 @@ class Console:
         self.proc = None
 
 
-class LoopThread:
-    """An asyncio event loop running in a daemon thread, for in-process daemons."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
-        self._thread.start()
-
-    def submit(self, coro: Any) -> Future[Any]:
-        """Schedule a coroutine on the loop."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop)
-
-    def call(self, coro: Any, timeout: float = 15.0) -> Any:
-        """Run a coroutine on the loop and wait for its result."""
-        return self.submit(coro).result(timeout)
-
-    def close(self) -> None:
-        """Stop the loop and join the thread."""
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        self.loop.close()
-
-
 PASSWORD = "correct horse battery"
 
 
@@ -179,12 +154,9 @@ def enroll_terminal(console: Console, code: str, data_dir: Path) -> None:
 
 @contextlib.contextmanager
 def running_terminal(console: Console, data_dir: Path, **overrides: Any) -> Iterator[Any]:
-    """The terminal daemon on a background loop, its button on gpiozero's MockFactory."""
-    from gpiozero.pins.mock import MockFactory, MockPWMPin
-
+    """The enrolled terminal daemon on a background loop, its button on MockFactory."""
     from appliance.config import Config
     from appliance.credentials import load_credential
-    from appliance.daemon import build_terminal
 
     settings: dict[str, Any] = {
         "console_url": console.url,
@@ -198,20 +170,8 @@ def running_terminal(console: Console, data_dir: Path, **overrides: Any) -> Iter
     }
     settings.update(overrides)
     config = Config(**settings)
-    loop = LoopThread()
-
-    async def build() -> Any:
-        factory = MockFactory(pin_class=MockPWMPin)
-        return build_terminal(config, load_credential(config.data_dir), pin_factory=factory)
-
-    terminal = loop.call(build())
-    running = loop.submit(terminal.run())
-    try:
+    with terminal_in_thread(config, load_credential(config.data_dir)) as terminal:
         yield terminal
-    finally:
-        loop.call(terminal.stop())
-        running.result(timeout=15)
-        loop.close()
 
 
 @contextlib.contextmanager

@@ -7,7 +7,6 @@ before, and a missing pcscd or vpcd driver fails the test with the package to in
 from __future__ import annotations
 
 import asyncio
-import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
@@ -15,16 +14,15 @@ from pathlib import Path
 
 import aiohttp
 import pytest
-from gpiozero.pins.mock import MockFactory, MockPWMPin
 
 from appliance.config import Config
-from appliance.daemon import Terminal, build_terminal
-from appliance.media.host_addresses import apply_host_addresses
+from appliance.daemon import Terminal
 from appliance.parts.cards.pcsc import PcscCardReader
 from protocol.messages import CardStatus, PartsReport
 from tests.appliance.cards.test_atr import EGK, EID, GIROCARD
 from tests.appliance.cards.vpcd import Pcscd, VirtualCard, free_port_pair
 from tests.appliance.fakes import FakeConsole, wait_for
+from tests.terminal_thread import terminal_in_thread
 
 
 @pytest.fixture
@@ -118,20 +116,8 @@ def terminal(console: FakeConsole, tmp_path: Path, pcscd: Pcscd) -> Iterator[Ter
         printer="none",
         card_reader="pcsc",
     )
-    factory = MockFactory(pin_class=MockPWMPin)
-    term = build_terminal(config, "secret", pin_factory=factory)
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    running = asyncio.run_coroutine_threadsafe(term.run(), loop)
-    yield term
-    asyncio.run_coroutine_threadsafe(term.stop(), loop).result(5)
-    running.result(10)
-    loop.call_soon_threadsafe(loop.stop)
-    thread.join(5)
-    loop.close()
-    factory.reset()
-    apply_host_addresses([])
+    with terminal_in_thread(config, "secret") as term:
+        yield term
 
 
 async def test_daemon_reports_card_to_console_and_healthz(
