@@ -66,14 +66,14 @@ def test_keyboard_only_call_with_chat_then_everything_wiped(
     tab_to(kiosk, "chat-input")
     kiosk.keyboard.type("I need a new passport")
     kiosk.keyboard.press("Enter")
-    anna.wait_for_function(
-        "document.querySelector('[data-test=chat-log]').innerText.includes('I need a new passport')"
-    )
+    # Polled from Python: the console page's CSP (script-src 'self') forbids the eval
+    # that Playwright's wait_for_function uses for its repeated checks.
+    wait_for(lambda: "I need a new passport" in anna.inner_text("[data-test=chat-log]"), 10,
+             what="the caseworker sees the citizen's chat line")  # fmt: skip
     anna.fill("[data-test=chat-input]", "Bitte halten Sie Ihren alten Ausweis in die Kamera.")
     anna.click("[data-test=chat-send]")
-    kiosk.wait_for_function(
-        "document.querySelector('[data-test=chat-log]').innerText.includes('alten Ausweis')"
-    )
+    wait_for(lambda: "alten Ausweis" in kiosk.inner_text("[data-test=chat-log]"), 10,
+             what="the citizen sees the caseworker's chat line")  # fmt: skip
     assert len(terminal.coordinator.view.chat) == 2
 
     tab_to(kiosk, "hangup")
