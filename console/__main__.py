@@ -41,6 +41,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--municipality", required=True)
     p.add_argument("--display-name", help="name shown to citizens (default: username)")
     p.add_argument(
+        "--role",
+        choices=("caseworker", "supervisor", "admin"),
+        default="caseworker",
+        help="caseworker answers calls; supervisor also sees usage figures and the fleet; "
+        "admin also manages the municipality (default: caseworker)",
+    )
+    p.add_argument(
         "--password-stdin", action="store_true", help="read the password as one line from stdin"
     )
     p.add_argument("username")
@@ -106,6 +113,7 @@ def _run(args: argparse.Namespace, config: ConsoleConfig) -> int:
                 args.username,
                 args.display_name or args.username,
                 password,
+                role=args.role,
             )
         )
         _say(f"caseworker {record.username!r} added to {record.municipality_name!r}")

@@ -43,12 +43,15 @@ async def add_caseworker(
     display_name: str,
     password: str,
     passwords: Passwords | None = None,
+    role: str = "caseworker",
 ) -> CaseworkerRecord:
     """Create a caseworker with an argon2 hash of ``password``."""
     password_hash = (passwords or Passwords()).hash(password)
     return await with_store(
         config,
-        lambda store: store.add_caseworker(municipality, username, display_name, password_hash),
+        lambda store: store.add_caseworker(
+            municipality, username, display_name, password_hash, role
+        ),
     )
 
 

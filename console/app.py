@@ -13,15 +13,17 @@ import contextlib
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
-from quart import Quart, Response, request
+from quart import Quart, Response, g, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from console.audit import AuditLog
 from console.auth import Passwords
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.enroll import Enroller
 from console.errors import ConsoleError
 from console.hub import Hub
+from console.i18n import Translations, negotiate
 from console.office import run_office
 from console.photos import PhotoStore
 from console.presence import Presence
@@ -33,6 +35,7 @@ from console.services import EXTENSION_KEY, Services
 from console.store import Store
 from console.store.callbacks import CallbackStore
 from console.store.hours import HoursStore
+from console.store.tokens import TokenStore
 from console.throttle import Throttle
 from protocol.messages import MAX_MESSAGE_BYTES
 
@@ -87,6 +90,9 @@ def create_app(
         callbacks=callbacks
         or CallbackDesk(CallbackStore(store.db), hub.to_desk, config.callback_retention_days),
         hours=HoursStore(store.db),
+        tokens=TokenStore(store.db),
+        i18n=Translations.load(web / "translations"),
+        audit=AuditLog(store.db),
     )
     app.extensions[EXTENSION_KEY] = svc
 
@@ -96,6 +102,7 @@ def create_app(
         tasks = [
             asyncio.create_task(run_office(svc.hub, svc.hours.all_weeks), name="office"),
             asyncio.create_task(svc.callbacks.run(), name="callback-purge"),
+            asyncio.create_task(svc.audit.run(), name="audit-writer"),
         ]
         yield
         for task in tasks:
@@ -109,6 +116,19 @@ def create_app(
     app.register_blueprint(photo_routes.bp)
     app.register_blueprint(print_routes.bp)
     app.register_blueprint(terminal_routes.bp)
+
+    @app.context_processor
+    async def i18n_globals() -> dict[str, object]:
+        """``t(key, **values)``, ``lang`` and the page's messages as JSON, in its language."""
+        lang = getattr(g, "lang", None) or negotiate(
+            request.headers.get("Accept-Language"), session.get("lang")
+        )
+        i18n = svc.i18n
+
+        def t(key: str, **values: object) -> str:
+            return i18n.t(lang, key, **values)
+
+        return {"t": t, "lang": lang, "i18n_json": i18n.as_json(lang)}
 
     @app.after_request
     async def security_headers(response: Response) -> Response:

@@ -80,3 +80,24 @@ class CodeExpiredError(EnrollmentError):
 
     code = "code_expired"
     status = 410
+
+
+class UnauthorizedError(ConsoleError):
+    """No valid session or API token came with the request."""
+
+    code = "unauthorized"
+    status = 401
+
+
+class ForbiddenError(ConsoleError):
+    """Signed in, but the role does not allow this operation."""
+
+    code = "forbidden"
+    status = 403
+
+
+class InvalidInputError(ConsoleError):
+    """A request body or parameter failed validation."""
+
+    code = "invalid"
+    status = 400

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 
 from console import chat
 from console.calls import Call, CaseworkerIdentity, Connection, TerminalIdentity
+from console.events import EventSink, discard
 from console.hub_tools import CallTools
 from console.office import Office
 from console.photos import REQUEST_ID, PhotoStore
@@ -69,12 +70,15 @@ class Hub(CallTools):
         photos: PhotoStore | None = None,
         prints: PrintJobs | None = None,
         office: Office | None = None,
+        events: EventSink = discard,
     ) -> None:
         self.ice_servers = list(ice_servers)
         self.photos = photos if photos is not None else PhotoStore()
         self.prints = prints if prints is not None else PrintJobs()
         self.office = office if office is not None else Office(clock)
         self.waits = AnswerTimes()
+        self.events = events
+        """Where call events go (audit log, usage figures): see console/events.py."""
         self._clock = clock
         self._new_call_id = new_call_id
         self._fleet: dict[int, set[str]] = {}  # municipality -> connected terminal ids

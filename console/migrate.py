@@ -28,11 +28,11 @@ def alembic_config(url: str) -> Config:
 
 
 def run_migrations(url: str) -> None:
-    """Upgrade the database at ``url`` to the head revision."""
+    """Upgrade the database at ``url`` to every head revision (sibling revisions may branch)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
     try:
-        command.upgrade(alembic_config(url), "head")
+        command.upgrade(alembic_config(url), "heads")
     except (SQLAlchemyError, OSError) as err:
         raise StoreError(f"migrating the database failed: {err}") from err

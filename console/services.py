@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 
 from quart import current_app
 
+from console.audit import AuditLog
 from console.auth import Passwords
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.enroll import Enroller
 from console.hub import Hub
+from console.i18n import Translations
 from console.presence import Presence
 from console.store import Store
 from console.store.hours import HoursStore
+from console.store.tokens import TokenStore
 from console.throttle import Throttle
 from protocol.codec import Decoder, caseworker_decoder, terminal_decoder
 from protocol.messages import CaseworkerToConsole, TerminalToConsole
@@ -39,6 +42,9 @@ class Services:
     enroll_throttle: Throttle
     callbacks: CallbackDesk
     hours: HoursStore
+    tokens: TokenStore
+    audit: AuditLog
+    i18n: Translations
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
     draining: bool = False

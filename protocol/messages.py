@@ -133,6 +133,8 @@ class CallRequest(Message, tag="call.request"):
     """
 
     language: str | None = None
+    queue_id: int | None = None
+    """The service the citizen chose on the welcome screen; None: the office's first."""
 
 
 class CallCancel(Message, tag="call.cancel"):
@@ -160,6 +162,8 @@ class Queued(Message, tag="call.queued"):
     call_id: str
     position: int
     estimated_wait_s: float | None = None
+    queue: str | None = None
+    """Name of the queue (service) the call waits in."""
 
 
 class Answered(Message, tag="call.answered"):
@@ -191,6 +195,10 @@ class QueueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     since: float  # console clock, seconds since the epoch
     waited_s: float
     language: str | None = None
+    queue_id: int | None = None
+    queue_name: str | None = None
+    transferred_by: str | None = None
+    """The colleague who transferred the call here, if any."""
     """The kiosk language the citizen chose (from ``call.request``)."""
 
 
@@ -207,6 +215,102 @@ class Assigned(Message, tag="call.assigned"):
     call_id: str
     terminal_name: str
     ice_servers: list[IceServer]
+    queue_name: str | None = None
+    language: str | None = None
+    transferred_by: str | None = None
+
+
+# --- queues, presence, routing and transfer ----------------------------------------------
+
+PresenceState = Literal["available", "busy", "wrap_up", "break", "offline"]
+"""available takes calls; busy is in a call; wrap_up follows a call for the queue's wrap-up
+time (or until the caseworker ends it); break is chosen by the caseworker."""
+
+
+class PresenceSet(Message, tag="presence.set"):
+    """The caseworker chooses available (also ends wrap-up early) or break (CW -> C)."""
+
+    state: Literal["available", "break"]
+
+
+class PresenceStatus(Message, tag="presence"):
+    """The caseworker's own presence as the console sees it (C -> CW)."""
+
+    state: PresenceState
+    since: float
+    wrap_up_until: float | None = None
+
+
+class CallOffer(Message, tag="call.offer"):
+    """Routing offers a waiting call to this caseworker: answer with call.answer (C -> CW)."""
+
+    call_id: str
+    terminal_name: str
+    queue_id: int | None = None
+    queue_name: str | None = None
+    language: str | None = None
+    ring_s: float = 20.0
+    transferred_by: str | None = None
+
+
+class OfferEnded(Message, tag="call.offer_ended"):
+    """An offer is over: taken by someone, declined, timed out or the citizen left (C -> CW)."""
+
+    call_id: str
+
+
+class Decline(Message, tag="call.decline"):
+    """The caseworker declines an offered call; routing offers it to the next (CW -> C)."""
+
+    call_id: str
+
+
+class Transfer(Message, tag="call.transfer"):
+    """Hand the current call to a colleague or into another queue: exactly one target (CW -> C)."""
+
+    call_id: str
+    to_caseworker_id: int | None = None
+    to_queue_id: int | None = None
+
+
+class Transferred(Message, tag="call.transferred"):
+    """The call was handed on: the terminal closes its media legs, tells the citizen and
+    waits for the next ``call.answered`` under the same call id (C -> T)."""
+
+    call_id: str
+    to: str
+    """The colleague's display name or the queue's name."""
+    kind: Literal["caseworker", "queue"]
+
+
+class Colleague(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A caseworker of the same municipality, for the transfer menu and supervisors."""
+
+    caseworker_id: int
+    name: str
+    state: PresenceState
+
+
+class QueueInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A queue (service) of the municipality."""
+
+    queue_id: int
+    name: str
+    office: str
+    waiting: int = 0
+
+
+class DeskUpdate(Message, tag="desk"):
+    """Colleagues with their presence and the municipality's queues (C -> CW)."""
+
+    colleagues: list[Colleague]
+    queues: list[QueueInfo]
+
+
+class TerminalRestart(Message, tag="terminal.restart"):
+    """An admin asked the terminal to restart its daemon when no call is running (C -> T)."""
+
+    reason: str = ""
 
 
 # --- in-call tools: document photo, card reader, printer --------------------------------
@@ -291,6 +395,22 @@ class OpeningSpan(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     closes: str
 
 
+class ServiceOption(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A queue the citizen can choose on the welcome screen."""
+
+    queue_id: int
+    name: str
+
+
+class DayException(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """A coming holiday (no times) or day of special hours, local date "YYYY-MM-DD"."""
+
+    day: str
+    opens: str | None = None
+    closes: str | None = None
+    note: str = ""
+
+
 class OfficeStatus(Message, tag="office"):
     """What the terminal's welcome screen shows; sent after welcome and on every change (C -> T).
 
@@ -306,6 +426,10 @@ class OfficeStatus(Message, tag="office"):
     available: int = 0
     waiting: int = 0
     estimated_wait_s: float | None = None
+    office: str = ""
+    services: list[ServiceOption] = []
+    exceptions: list[DayException] = []
+    """Holidays and special hours of the next weeks."""
 
 
 class CallbackRequest(Message, tag="callback.request"):
@@ -392,9 +516,21 @@ ConsoleToTerminal = (
     | OfficeStatus
     | CallbackAccepted
     | Chat
+    | Transferred
+    | TerminalRestart
 )
 CaseworkerToConsole = (
-    Hello | Ping | Answer | Hangup | RtcAnswer | PhotoRequest | CallbackDone | Chat
+    Hello
+    | Ping
+    | Answer
+    | Hangup
+    | RtcAnswer
+    | PhotoRequest
+    | CallbackDone
+    | Chat
+    | PresenceSet
+    | Decline
+    | Transfer
 )
 ConsoleToCaseworker = (
     Welcome
@@ -411,4 +547,8 @@ ConsoleToCaseworker = (
     | Callbacks
     | Chat
     | OfficeStatus
+    | PresenceStatus
+    | CallOffer
+    | OfferEnded
+    | DeskUpdate
 )

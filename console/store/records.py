@@ -29,6 +29,11 @@ class CaseworkerRecord:
     session_version: int
     municipality_id: int
     municipality_name: str
+    role: str = "caseworker"
+    """caseworker, supervisor or admin: see :mod:`console.roles`."""
+    totp_secret: str | None = None
+    active: bool = True
+    language: str | None = None
 
 
 @dataclass(frozen=True)
@@ -42,3 +47,6 @@ class TerminalRecord:
     credential_hash: str | None
     enrolled_at: datetime | None
     last_seen: datetime | None
+    office_id: int | None = None
+    last_ip: str | None = None
+    software: str | None = None

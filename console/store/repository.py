@@ -22,8 +22,18 @@ from console.errors import (
     StoreError,
 )
 from console.store.database import Database
-from console.store.models import Caseworker, EnrollmentCode, Municipality, Terminal
+from console.store.models import (
+    Caseworker,
+    EnrollmentCode,
+    Municipality,
+    Office,
+    Queue,
+    Terminal,
+)
 from console.store.records import CaseworkerRecord, MunicipalityRecord, TerminalRecord
+
+DEFAULT_QUEUE = "Bürgerservice"
+"""The queue every new office starts with."""
 
 
 class Store:
@@ -39,12 +49,16 @@ class Store:
     # --- municipalities -----------------------------------------------------------
 
     async def add_municipality(self, name: str) -> MunicipalityRecord:
-        """Create a municipality; its name must be unique."""
+        """Create a municipality with one office (its name) and one queue; names are unique."""
         try:
             async with self.db.session() as s, s.begin():
                 row = Municipality(name=name)
                 s.add(row)
                 await s.flush()
+                office = Office(municipality_id=row.id, name=name, timezone=row.timezone)
+                s.add(office)
+                await s.flush()
+                s.add(Queue(office_id=office.id, municipality_id=row.id, name=DEFAULT_QUEUE))
                 return MunicipalityRecord(id=row.id, name=row.name)
         except IntegrityError as err:
             raise AlreadyExistsError(f"municipality {name!r} already exists") from err
@@ -60,7 +74,12 @@ class Store:
     # --- caseworkers ----------------------------------------------------------------
 
     async def add_caseworker(
-        self, municipality: str, username: str, display_name: str, password_hash: str
+        self,
+        municipality: str,
+        username: str,
+        display_name: str,
+        password_hash: str,
+        role: str = "caseworker",
     ) -> CaseworkerRecord:
         """Create a caseworker in a municipality; usernames are unique console-wide."""
         try:
@@ -72,6 +91,8 @@ class Store:
                     display_name=display_name,
                     password_hash=password_hash,
                     session_version=1,
+                    role=role,
+                    active=True,
                 )
                 s.add(row)
                 await s.flush()
@@ -102,10 +123,13 @@ class Store:
     async def add_terminal(
         self, municipality: str, terminal_id: str, name: str, code_hash: str, expires_at: datetime
     ) -> TerminalRecord:
-        """Create a terminal together with its first enrollment code."""
+        """Create a terminal (in the municipality's first office) with its first enrollment code."""
         async with self.db.session() as s, s.begin():
             muni = await _municipality(s, municipality)
-            row = Terminal(id=terminal_id, municipality_id=muni.id, name=name)
+            office_id = await s.scalar(
+                select(Office.id).where(Office.municipality_id == muni.id).order_by(Office.id)
+            )
+            row = Terminal(id=terminal_id, municipality_id=muni.id, name=name, office_id=office_id)
             s.add(row)
             await s.flush()
             s.add(
@@ -220,6 +244,10 @@ def _caseworker(row: Caseworker, muni: Municipality) -> CaseworkerRecord:
         session_version=row.session_version,
         municipality_id=muni.id,
         municipality_name=muni.name,
+        role=row.role,
+        totp_secret=row.totp_secret,
+        active=row.active,
+        language=row.language,
     )
 
 
@@ -232,4 +260,7 @@ def _terminal(row: Terminal, muni: Municipality) -> TerminalRecord:
         credential_hash=row.credential_hash,
         enrolled_at=row.enrolled_at,
         last_seen=row.last_seen,
+        office_id=row.office_id,
+        last_ip=row.last_ip,
+        software=row.software,
     )

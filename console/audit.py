@@ -1,0 +1,120 @@
+"""The audit log: who answered, transferred, photographed, printed, exported, changed what.
+
+Metadata only (ids, sizes, reasons), never media or chat text. Writers call
+:meth:`AuditLog.record`, which only queues the entry, so the synchronous hub and request
+handlers never wait for the database; :meth:`AuditLog.run` writes queued entries in
+batches. Entries are append-only: nothing in the console updates them, and only the
+retention purge deletes, past ``retention_days`` (at most 90).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from console.errors import StoreError
+from console.store.database import Database
+from console.store.models import AuditEntry
+
+log = logging.getLogger(__name__)
+MAX_RETENTION_DAYS = 90
+MAX_DETAIL_CHARS = 1000
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acted: a caseworker (id), a terminal (id) or the console itself."""
+
+    kind: Literal["caseworker", "terminal", "system"]
+    id: str
+    name: str
+
+
+SYSTEM = Actor("system", "console", "console")
+
+
+class AuditLog:
+    """Queues audit entries and writes them in the background; see the module docstring."""
+
+    def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
+        self._db = db
+        self._clock = clock
+        self._pending: list[AuditEntry] = []
+        self._wake = asyncio.Event()
+
+    def record(
+        self,
+        municipality_id: int,
+        actor: Actor,
+        action: str,
+        target_kind: str = "",
+        target_id: str = "",
+        **detail: str | int | float | bool | None,
+    ) -> None:
+        """Queue one entry; returns at once."""
+        text = json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else ""
+        self._pending.append(
+            AuditEntry(
+                at=datetime.fromtimestamp(self._clock(), UTC),
+                municipality_id=municipality_id,
+                actor_kind=actor.kind,
+                actor_id=actor.id,
+                actor_name=actor.name[:200],
+                action=action[:40],
+                target_kind=target_kind[:16],
+                target_id=target_id[:64],
+                detail=text[:MAX_DETAIL_CHARS],
+            )
+        )
+        self._wake.set()
+
+    async def flush(self) -> None:
+        """Write every queued entry now; on a database error they stay queued."""
+        if not self._pending:
+            return
+        batch, self._pending = self._pending, []
+        try:
+            async with self._db.session() as s, s.begin():
+                s.add_all(batch)
+        except Exception as err:  # keep the entries queued; run() retries on the next wake-up
+            self._pending[:0] = [_copy(entry) for entry in batch]
+            raise StoreError(f"writing the audit log failed: {err}") from err
+
+    async def run(self, retry_s: float = 2.0) -> None:
+        """Write entries as they come, until cancelled (a final flush is attempted)."""
+        try:
+            while True:
+                await self._wake.wait()
+                self._wake.clear()
+                try:
+                    await self.flush()
+                except StoreError as err:
+                    log.warning("%s; retrying in %.0f s", err, retry_s)
+                    await asyncio.sleep(retry_s)
+                    self._wake.set()
+        finally:
+            try:
+                await asyncio.shield(self.flush())
+            except StoreError as err:
+                log.error("audit entries lost at shutdown: %s", err)
+
+
+def _copy(entry: AuditEntry) -> AuditEntry:
+    """A fresh, unattached copy of an entry a failed session may have touched."""
+    return AuditEntry(
+        at=entry.at,
+        municipality_id=entry.municipality_id,
+        actor_kind=entry.actor_kind,
+        actor_id=entry.actor_id,
+        actor_name=entry.actor_name,
+        action=entry.action,
+        target_kind=entry.target_kind,
+        target_id=entry.target_id,
+        detail=entry.detail,
+    )
