@@ -6,6 +6,7 @@ globals, so a test builds an app with its own store, hub, clock and cheap passwo
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 
 from quart import current_app
@@ -47,6 +48,9 @@ class Services:
     i18n: Translations
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
+    directory_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set after any change to offices, queues, memberships or terminals' offices: the hub
+    reloads its routing directory (console/directory.py)."""
     draining: bool = False
     """Set when shutdown begins; /healthz then reports "down"."""
 
