@@ -38,7 +38,9 @@ EndReason = Literal[
     "terminal_lost",
     "caseworker_lost",
     "media_failed",
+    "no_answer",
 ]
+"""``no_answer``: the call waited past its queue's answer limit; the kiosk offers a callback."""
 
 
 class IceServer(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
