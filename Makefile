@@ -15,6 +15,8 @@ APT_PACKAGES += gcc libcups2-dev cups cups-client cups-filters printer-driver-cu
 APT_PACKAGES += swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools util-linux
 # kiosk page tests: axe-core from npm (package.json; npm comes with nodejs)
 APT_PACKAGES += nodejs
+# TURN relay test: the tests start their own turnserver (use-auth-secret) on loopback
+APT_PACKAGES += coturn
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck unit e2e bench system-deps venv clean

@@ -3,7 +3,9 @@
 ``enroll`` exchanges a code from the console for a credential (stored 0600 in the
 data directory); ``run`` (the default) starts the daemon until SIGINT or SIGTERM,
 which stop it cleanly (media closed, pins released, kiosk server shut down) so that
-systemd's restart and the next start find nothing half-open.
+systemd's restart and the next start find nothing half-open. A restart the console asks
+for (``terminal.restart``) stops it the same way and exits with status 75, so systemd
+starts it again (:mod:`appliance.restart`).
 """
 
 from __future__ import annotations
@@ -86,6 +88,12 @@ async def _run(config: Config, fields: JournalFields) -> int:
         await terminal.run()
     finally:
         notifying.cancel()
+    if terminal.restart_requested:
+        from appliance.restart import RESTART_EXIT_STATUS
+
+        log.warning("exiting with status %d so that systemd restarts the daemon",
+                    RESTART_EXIT_STATUS)  # fmt: skip
+        return RESTART_EXIT_STATUS
     return 0
 
 

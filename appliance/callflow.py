@@ -11,6 +11,11 @@ Rules kept from the start: a call id the terminal ended is remembered, so late m
 for it are ignored; a citizen who cancels before the console named the call has that
 call cancelled as soon as it is named; anything for a call the terminal does not want
 is hung up or cancelled politely.
+
+A transfer (``call.transferred``) keeps the call id: both media legs close, the citizen
+waits again (told to whom they are handed) and the next ``call.answered`` for the same id
+negotiates new legs. A call the console ends with ``no_answer`` (it waited past its
+queue's answer limit) leaves the citizen on ``no-answer`` with the callback form.
 """
 
 from __future__ import annotations
@@ -31,6 +36,7 @@ from protocol.messages import (
     Queued,
     RtcAnswer,
     RtcOffer,
+    Transferred,
 )
 
 log = logging.getLogger(__name__)
@@ -83,7 +89,9 @@ class CallFlow:
         self.call = Call()
         self._desk.waiting_started()
         self._set(View("queued"))
-        await self._signaling.send(CallRequest(language=self._desk.session.language))
+        session = self._desk.session
+        request = CallRequest(language=session.language, queue_id=session.queue_id)
+        await self._signaling.send(request)
 
     async def drop_waiting(self) -> None:
         """Cancel the queued call (now, or as soon as the console names it)."""
@@ -119,7 +127,7 @@ class CallFlow:
         """Handle a call message from the console; False if it is not one."""
         call, state = self.call, self._state()
         match message:
-            case Queued(call_id=call_id, position=position, estimated_wait_s=wait):
+            case Queued(call_id=call_id, position=position, estimated_wait_s=wait, queue=queue):
                 if self.cancel_unnamed and call_id not in self._finished:
                     self.cancel_unnamed = False
                     self._finished.add(call_id)
@@ -129,7 +137,8 @@ class CallFlow:
                 elif state == "queued" and call is not None and call.call_id in (None, call_id):
                     call.call_id = call_id
                     call.position = position
-                    self._set(View("queued", position=position, estimated_wait_s=wait))
+                    call.queue = queue or call.queue
+                    self._set(self._waiting(call, wait))
                 else:
                     log.warning("call.queued for unknown call %s: cancelling it", call_id)
                     self._finished.add(call_id)
@@ -138,6 +147,7 @@ class CallFlow:
                 if state == "queued" and call is not None and call.call_id in (None, call_id):
                     call.call_id = call_id
                     call.caseworker = caseworker
+                    call.transfer_to = call.transfer_kind = None
                     call.ice_servers = list(ice)
                     self.wants_call = False
                     self._desk.waiting_over()
@@ -154,13 +164,44 @@ class CallFlow:
                     self._screen.deliver_screen_answer(sdp)
                 elif call.leg is not None:
                     self._legs.apply_answer(call_id, call.leg, sdp)
+            case Transferred(call_id=call_id, to=to, kind=kind):
+                if self.current(call_id) and state in ("queued", "in-call") and call is not None:
+                    await self._transferred(call, to, kind)
             case Ended(call_id=call_id, reason=reason):
-                if self.current(call_id) and state in ("queued", "in-call"):
+                if self.current(call_id) and state == "queued" and reason == "no_answer":
+                    log.info("call %s not answered in time: offering a callback", call_id)
+                    self._no_answer(call_id)
+                elif self.current(call_id) and state in ("queued", "in-call"):
                     log.info("call %s ended by the console: %s", call_id, reason)
                     await self.end(call_id, reason)
             case _:
                 return self._to_tools(message)
         return True
+
+    @staticmethod
+    def _waiting(call: Call, wait: float | None = None) -> View:
+        return View("queued", position=call.position, estimated_wait_s=wait, queue=call.queue,
+                    transfer_to=call.transfer_to, transfer_kind=call.transfer_kind)  # fmt: skip
+
+    async def _transferred(self, call: Call, to: str, kind: str) -> None:
+        """Close both legs, keep the call id, wait for the next answer under the same id."""
+        log.info("call %s handed on to a %s", call.call_id, kind)
+        await self.close_media()
+        call.caseworker = None
+        call.position = None
+        call.transfer_to, call.transfer_kind = to, kind
+        self.wants_call = True
+        self._desk.waiting_started()
+        self._set(self._waiting(call))
+
+    def _no_answer(self, call_id: str) -> None:
+        """The console gave up on the call: no-answer with the callback form, no waiting on."""
+        self._finished.add(call_id)
+        self.wants_call = False
+        self.call = None
+        self._desk.waiting_over()
+        self._desk.front = "no-answer"
+        self._set(View("idle"))
 
     async def send_offer(self, call_id: str, sdp: str) -> None:
         """The camera leg's offer is ready: send it if the call is still on."""

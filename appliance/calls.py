@@ -33,6 +33,12 @@ class Call:
     caseworker: str | None = None
     ice_servers: list[IceServer] = field(default_factory=list)
     leg: CameraLeg | None = None
+    queue: str | None = None
+    """The service (queue) the call waits in, as the console named it."""
+    transfer_to: str | None = None
+    """After ``call.transferred``: the colleague or queue the citizen is handed to."""
+    transfer_kind: str | None = None
+    """``caseworker`` or ``queue``."""
 
 
 class LegTasks:

@@ -15,7 +15,8 @@ The screens around the call (welcome, info, closed, no-answer, thanks, callback-
 and the per-citizen session are the :class:`~appliance.desk.Desk`'s rules; the
 coordinator owns the desk and composes every snapshot from the call state and the desk.
 The camera runs only while a call is wanted (from ``continue`` until the call is over):
-the info screen promises that it starts only then.
+the info screen promises that it starts only then. A restart the console asks for waits
+until no call runs (:mod:`appliance.restart`).
 """
 
 from __future__ import annotations
@@ -64,9 +65,10 @@ from appliance.ports import (
     State,
     View,
 )
+from appliance.restart import RestartGate
 from appliance.screens import ScreenFlow
 from appliance.timers import Timers
-from protocol.messages import CardStatus, PartsReport
+from protocol.messages import CardStatus, PartsReport, TerminalRestart
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +90,7 @@ class Coordinator:
         contact: Contact | None = None,
         idle_timeout_s: float = 90.0,
         no_answer_s: float = 180.0,
+        on_restart: Callable[[str], None] | None = None,
     ) -> None:
         self._signaling = signaling
         self._legs = LegTasks(legs, self.post)
@@ -115,6 +118,7 @@ class Coordinator:
             shown=lambda: self._view.shown,
             linger_s=ended_linger_s,
         )
+        self.restart = RestartGate(on_restart)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.link_up = False
@@ -198,9 +202,9 @@ class Coordinator:
         match event:
             case CallPressed(source=source):
                 await self.screens.call_pressed(source)
-            case ContinuePressed(language=language):
+            case ContinuePressed(language=language, queue_id=queue_id):
                 if self.state == "idle" and desk.front == "info":
-                    await self.screens.continue_(language)
+                    await self.screens.continue_(language, queue_id)
             case HangupPressed(source=source):
                 await self.screens.hangup_pressed(source)
             case KeepWaiting():
@@ -244,6 +248,8 @@ class Coordinator:
                 desk.waiting_over()
                 self.calls.call = None
                 self._set(View("offline", reason=reason))
+            case LinkMessage(message=TerminalRestart(reason=reason)):
+                self.restart.request(reason, self.state)
             case LinkMessage(message=message):
                 if not await self.calls.on_message(message):
                     await self.screens.on_message(message)
@@ -285,6 +291,7 @@ class Coordinator:
         if view.state != old.state:
             log.info("state -> %s (%s)", view.state, view.shown)
             self._indicator.show(view.state)
+            self.restart.check(view.state)
         self._switch_camera(view.state in ("queued", "in-call"))
 
     def _switch_camera(self, on: bool) -> None:

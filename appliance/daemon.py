@@ -102,6 +102,8 @@ class Terminal:
         self.call_button = call_button
         self.leds = leds
         self._stop: asyncio.Event | None = None
+        self.restart_requested = False
+        """Set when the console asked for a restart: the process exits non-zero afterwards."""
 
     @property
     def button(self) -> Any:
@@ -181,6 +183,12 @@ class Terminal:
 
     async def stop(self) -> None:
         """Ask :meth:`run` to finish (call from the terminal's event loop)."""
+        if self._stop is not None:
+            self._stop.set()
+
+    def request_restart(self, reason: str) -> None:
+        """Stop cleanly so systemd starts the daemon again (the coordinator calls this)."""
+        self.restart_requested = True
         if self._stop is not None:
             self._stop.set()
 
@@ -300,6 +308,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         contact=Contact(phone=config.office_phone, address=config.office_address),
         idle_timeout_s=config.idle_timeout_s,
         no_answer_s=config.no_answer_s,
+        on_restart=lambda reason: terminal.request_restart(reason),
     )
     terminal = Terminal(
         config=config,

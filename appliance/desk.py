@@ -60,7 +60,8 @@ class Desk:
         self.session = Session()
         self.office: OfficeStatus | None = None
         self.front: ScreenName = "welcome"
-        """The screen shown in state ``idle``: welcome, info, closed or callback-sent."""
+        """The screen shown in state ``idle``: welcome, info, closed, callback-sent, or
+        no-answer after the console ended a call nobody answered in time."""
         self.no_answer = False
         self.handset = False
 

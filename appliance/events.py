@@ -84,6 +84,8 @@ class ContinuePressed:
 
     language: str | None = None
     source: str = "kiosk"
+    queue_id: int | None = None
+    """The service chosen on the information screen; None: the office's first."""
 
 
 @dataclass(frozen=True)

@@ -80,6 +80,12 @@ class View:
     callback: CallbackStatus | None = None
     handset: bool = False
     idle_timeout_s: float = 90.0
+    queue: str | None = None
+    """The service the call waits in (``call.queued``)."""
+    transfer_to: str | None = None
+    """While a transferred call waits: the colleague's or the queue's name."""
+    transfer_kind: str | None = None
+    """``caseworker`` or ``queue``."""
 
     @property
     def shown(self) -> ScreenName:

@@ -1,8 +1,9 @@
 """The citizen's way through the screens: the intents and timers around the call.
 
 The coordinator hands this class the events that change what the citizen sees rather
-than the call itself: the call button on ``welcome`` and ``info``, ``continue``,
-hanging up on ``info``/``closed``, "start over", the timers (thanks/callback-sent
+than the call itself: the call button on ``welcome`` and ``info``, ``continue`` (with the
+chosen service when the office offers several), hanging up on ``info``/``closed``/
+``no-answer``, "start over", the timers (thanks/callback-sent
 linger, idle timeout, no-answer, callback reply) and the console's office status,
 callback replies and chat lines. It decides with the :class:`~appliance.desk.Desk`'s
 rules and acts through :class:`~appliance.callflow.CallFlow`; it is called only from
@@ -57,20 +58,30 @@ class ScreenFlow:
             log.debug("call pressed in state %s: ignored", self._state())
         elif desk.front == "info":
             await self.continue_(desk.session.language)  # the arcade button's second press
-        elif desk.front in ("welcome", "callback-sent"):
+        elif desk.front in ("welcome", "callback-sent", "no-answer"):
             if desk.front == "callback-sent":
-                desk.wipe()
+                desk.wipe()  # the next citizen
+            # on no-answer (the console gave up on the call) the citizen may simply try again
             desk.front = "info" if desk.office_open else "closed"
             log.info("call pressed (%s): %s", source, desk.front)
 
-    async def continue_(self, language: str | None) -> None:
-        """The citizen read ``info``: request the call in their language."""
+    async def continue_(self, language: str | None, queue_id: int | None = None) -> None:
+        """The citizen read ``info`` (and chose a service): request the call in their language.
+
+        A service the office does not offer (the list changed meanwhile) counts as no
+        choice: the console then puts the call into the office's first queue, as for the
+        arcade button, which cannot choose.
+        """
         desk = self._desk
         if not desk.office_open:
             desk.front = "closed"
             return
-        log.info("call requested (language %s)", language)
+        offered = {s.queue_id for s in desk.office.services} if desk.office else set()
+        if queue_id not in offered:
+            queue_id = None
+        log.info("call requested (language %s, service %s)", language, queue_id)
         desk.session.language = language
+        desk.session.queue_id = queue_id
         desk.front = "welcome"
         await self._calls.request()
 
@@ -81,7 +92,7 @@ class ScreenFlow:
         if self._state() == "offline" and self._calls.wants_call:
             self._calls.wants_call = False
             log.info("citizen stopped waiting while offline")
-        elif self._state() == "idle" and self._desk.front in ("info", "closed"):
+        elif self._state() == "idle" and self._desk.front in ("info", "closed", "no-answer"):
             self._desk.wipe()
 
     async def reset(self) -> None:

@@ -37,6 +37,8 @@ class Session:
     """The per-citizen state; see the module docstring."""
 
     language: str | None = None
+    queue_id: int | None = None
+    """The service the citizen chose (only offered when the office has several)."""
     chat: list[ChatLine] = field(default_factory=list)
     photo: PhotoPreview | None = None
     photos_shown: int = 0
@@ -65,5 +67,6 @@ class Session:
         """Forget everything (next citizen)."""
         self.end_call()
         self.language = None
+        self.queue_id = None
         self.callback = None
         self.callback_form = None

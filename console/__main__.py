@@ -17,11 +17,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from console import admin
+from console import admin, documents_cli, signin_cli
 from console.auth import check_password_strength
 from console.config import ConsoleConfig, load_config
 from console.errors import ConsoleError, WeakPasswordError
-from console.hours import format_week
+from console.hours import format_exception, format_week
 
 EXIT_USAGE = 2
 
@@ -63,22 +63,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "set-hours",
-        help="replace a municipality's office hours",
-        description="Replace the whole week. Each SPEC is days and times, e.g. "
+        help="replace an office's weekly hours",
+        description="Replace the whole week (exceptions stay). Each SPEC is days and times, e.g. "
         "'Mo-Fr 08:00-12:00' 'Do 14:00-18:00' or 'Mo,Mi 08:00-12:00,13:00-15:00' "
         "(Mo Di Mi Do Fr Sa So; local time of --timezone). No SPEC: always open.",
     )
-    p.add_argument("--municipality", required=True)
+    _office_args(p)
     p.add_argument("--timezone", help="IANA time zone, e.g. Europe/Berlin (default: unchanged)")
     p.add_argument("specs", nargs="*", metavar="SPEC")
 
-    p = sub.add_parser("show-hours", help="print a municipality's office hours")
-    p.add_argument("--municipality", required=True)
+    p = sub.add_parser("show-hours", help="print an office's hours and exceptions")
+    _office_args(p)
+
+    p = sub.add_parser("add-holiday", help="close an office all day on a date")
+    _office_args(p)
+    p.add_argument("--note", default="", help="shown on the terminal, e.g. 'Heiligabend'")
+    p.add_argument("day", metavar="YYYY-MM-DD")
+
+    p = sub.add_parser(
+        "add-exception",
+        help="special hours on a date (replace that day's weekly hours)",
+        description="TIMES like 08:00-12:00 or 08:00-12:00,13:00-15:00.",
+    )
+    _office_args(p)
+    p.add_argument("--note", default="")
+    p.add_argument("day", metavar="YYYY-MM-DD")
+    p.add_argument("times", metavar="TIMES")
+
+    p = sub.add_parser("remove-exception", help="remove an exception by its #id, or all of a date")
+    _office_args(p)
+    p.add_argument("exception", metavar="ID|YYYY-MM-DD")
+
+    signin_cli.add_parsers(sub)
+    documents_cli.add_parsers(sub)
 
     p = sub.add_parser("serve", help="run the console (migrates first)")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
     return parser
+
+
+def _office_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--office", help="office id or name")
+    p.add_argument("--municipality", help="its municipality (enough if it has one office)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -132,21 +159,43 @@ def _run(args: argparse.Namespace, config: ConsoleConfig) -> int:
             f"enrollment code valid for {ttl:g} h, usable once:"
         )
         print(code)
-    elif command in {"set-hours", "show-hours"}:
-        if command == "set-hours":
-            schedule = asyncio.run(
-                admin.set_hours(config, args.municipality, args.specs, args.timezone)
-            )
-        else:
-            schedule = asyncio.run(admin.show_hours(config, args.municipality))
-        print(f"timezone {schedule.timezone}")
-        for line in format_week(schedule) or ["always open (no hours set)"]:
-            print(line)
+    elif command in HOURS_COMMANDS:
+        _hours(command, args, config)
+    elif command in signin_cli.COMMANDS:
+        signin_cli.run(args, config)
+    elif command in documents_cli.COMMANDS:
+        documents_cli.run(args, config)
     elif command == "serve":
         from console.run import run_server
 
         asyncio.run(run_server(config, host=args.host, port=args.port))
     return 0
+
+
+HOURS_COMMANDS = {"set-hours", "show-hours", "add-holiday", "add-exception", "remove-exception"}
+
+
+def _hours(command: str, args: argparse.Namespace, config: ConsoleConfig) -> None:
+    """The office-hours commands; each prints the office's hours afterwards."""
+    where = (args.office, args.municipality)
+    if command == "set-hours":
+        asyncio.run(admin.set_hours(config, *where, args.specs, args.timezone))
+    elif command in {"add-holiday", "add-exception"}:
+        times = getattr(args, "times", None)
+        added = asyncio.run(admin.add_exception(config, *where, args.day, times, args.note))
+        _say(f"added {', '.join(format_exception(e) for e in added)}")
+    elif command == "remove-exception":
+        count = asyncio.run(admin.remove_exception(config, *where, args.exception))
+        if count == 0:
+            raise ConsoleError(f"no exception on {args.exception}")
+        _say(f"removed {count} exception{'s' if count > 1 else ''}")
+    schedule = asyncio.run(admin.show_hours(config, *where))
+    print(f"office {schedule.office}")
+    print(f"timezone {schedule.timezone}")
+    for line in format_week(schedule) or ["always open (no hours set)"]:
+        print(line)
+    for special in schedule.exceptions:
+        print(format_exception(special))
 
 
 def _read_password(from_stdin: bool) -> str:

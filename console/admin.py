@@ -13,7 +13,7 @@ from typing import TypeVar
 from console.auth import Passwords
 from console.config import ConsoleConfig
 from console.enroll import Enroller
-from console.hours import Schedule, parse_week, zone
+from console.hours import Schedule, Special, parse_day, parse_exception, parse_week, zone
 from console.migrate import run_migrations
 from console.store import CaseworkerRecord, Database, MunicipalityRecord, Store, TerminalRecord
 from console.store.hours import HoursStore
@@ -72,17 +72,72 @@ async def new_code(
 
 
 async def set_hours(
-    config: ConsoleConfig, municipality: str, specs: list[str], timezone: str | None
+    config: ConsoleConfig,
+    office: str | None,
+    municipality: str | None,
+    specs: list[str],
+    timezone: str | None,
 ) -> Schedule:
-    """Replace a municipality's opening hours (specs like ``"Mo-Fr 08:00-12:00"``)."""
+    """Replace an office's week (specs like ``"Mo-Fr 08:00-12:00"``); keeps its exceptions."""
     spans = parse_week(specs)  # refuse bad input before touching the database
     if timezone is not None:
         zone(timezone)
-    return await with_store(
-        config, lambda store: HoursStore(store.db).set_week(municipality, spans, timezone)
-    )
+
+    async def act(store: Store) -> Schedule:
+        hours = HoursStore(store.db)
+        found = await hours.find_office(office, municipality)
+        return await hours.set_week(found.id, spans, timezone)
+
+    return await with_store(config, act)
 
 
-async def show_hours(config: ConsoleConfig, municipality: str) -> Schedule:
-    """A municipality's opening hours and time zone."""
-    return await with_store(config, lambda store: HoursStore(store.db).week(municipality))
+async def show_hours(
+    config: ConsoleConfig, office: str | None, municipality: str | None
+) -> Schedule:
+    """An office's week, time zone and exceptions."""
+
+    async def act(store: Store) -> Schedule:
+        hours = HoursStore(store.db)
+        return await hours.week((await hours.find_office(office, municipality)).id)
+
+    return await with_store(config, act)
+
+
+async def add_exception(
+    config: ConsoleConfig,
+    office: str | None,
+    municipality: str | None,
+    day: str,
+    times: str | None,
+    note: str,
+) -> list[Special]:
+    """Add a holiday (``times`` None) or a day's special hours like ``"08:00-12:00"``."""
+    specials = parse_exception(day, times, note)
+
+    async def act(store: Store) -> list[Special]:
+        hours = HoursStore(store.db)
+        found = await hours.find_office(office, municipality)
+        return await hours.add_exceptions(found.id, specials)
+
+    return await with_store(config, act)
+
+
+async def remove_exception(
+    config: ConsoleConfig,
+    office: str | None,
+    municipality: str | None,
+    exception: str,
+) -> int:
+    """Remove an exception by ``#id`` / id, or every exception of a date ``YYYY-MM-DD``."""
+    key = exception.removeprefix("#")
+    day = None if key.isdigit() else parse_day(key)
+
+    async def act(store: Store) -> int:
+        hours = HoursStore(store.db)
+        found = await hours.find_office(office, municipality)
+        if day is not None:
+            return await hours.remove_day(found.id, day)
+        await hours.remove_exception(found.id, int(key))
+        return 1
+
+    return await with_store(config, act)

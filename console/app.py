@@ -10,33 +10,53 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
 from quart import Quart, Response, g, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from console.api import register as register_api
 from console.audit import AuditLog
+from console.audit_events import AuditEvents
 from console.auth import Passwords
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
+from console.directory import load_directory, refresh_directory, run_directory
+from console.documents import FILE_NAME as DOCUMENT_KEY_FILE
+from console.documents import load_cipher
 from console.enroll import Enroller
 from console.errors import ConsoleError
+from console.events import Fanout, discard
 from console.hub import Hub
 from console.i18n import Translations, negotiate
+from console.inbox import Inbox
 from console.office import run_office
 from console.photos import PhotoStore
 from console.presence import Presence
+from console.retention import Retention
+from console.routes import audit as audit_routes
 from console.routes import caseworker_ws, enroll, health, pages, terminal_ws
+from console.routes import fleet as fleet_routes
+from console.routes import hours as hours_routes
+from console.routes import inbox as inbox_routes
 from console.routes import photos as photo_routes
 from console.routes import printing as print_routes
 from console.routes import terminals as terminal_routes
+from console.routes import usage as usage_routes
+from console.routing import run_ticks
 from console.services import EXTENSION_KEY, Services
 from console.store import Store
+from console.store.audit import AuditStore
 from console.store.callbacks import CallbackStore
+from console.store.documents import DocumentStore
 from console.store.hours import HoursStore
 from console.store.tokens import TokenStore
+from console.store.usage import UsageStore
 from console.throttle import Throttle
+from console.turn import load_turn
+from console.usage import UsageRecorder
 from protocol.messages import MAX_MESSAGE_BYTES
 
 MAX_BODY_BYTES = 64 * 1024
@@ -57,6 +77,7 @@ def create_app(
     login_throttle: Throttle | None = None,
     enroll_throttle: Throttle | None = None,
     callbacks: CallbackDesk | None = None,
+    inbox: Inbox | None = None,
 ) -> Quart:
     """Build the console app around the given collaborators."""
     web = config.web_dir
@@ -77,7 +98,17 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(minutes=5),
     )
     photos = PhotoStore(budget_bytes=config.photo_budget_bytes, grace_s=config.photo_grace_s)
-    hub = hub or Hub(ice_servers=config.ice_servers, photos=photos)
+    hub = hub or Hub(ice_servers=config.ice_servers, photos=photos, turn=load_turn(config))
+    audit = AuditLog(store.db)
+    usage = UsageRecorder(UsageStore(store.db))
+    events = Fanout(AuditEvents(audit), usage)  # call events -> audit log and usage figures
+    hub.events = events if hub.events is discard else Fanout(hub.events, events)
+    retention = Retention(
+        AuditStore(store.db),
+        usage.store,
+        config.audit_retention_days,
+        config.usage_retention_days,
+    )
     svc = Services(
         config=config,
         store=store,
@@ -92,30 +123,49 @@ def create_app(
         hours=HoursStore(store.db),
         tokens=TokenStore(store.db),
         i18n=Translations.load(web / "translations"),
-        audit=AuditLog(store.db),
+        audit=audit,
+        inbox=inbox or _inbox(config, store),
     )
     app.extensions[EXTENSION_KEY] = svc
 
     @app.while_serving
     async def background() -> AsyncGenerator[None, None]:
-        """Office hours boundaries and reloads; the daily purge of old callback requests."""
+        """Routing timers and reloads, office hours, purges, and the audit and usage writers.
+
+        At shutdown everything else stops first and the two writers last, one task at a
+        time: a reader cancelled mid-query must have let go of SQLite before the writers'
+        final flush, or that flush waits out the lock timeout and audit entries are lost.
+        """
+        load = functools.partial(load_directory, store.db)  # routing: console/directory.py
+        svc.hub.on_stale = svc.directory_changed.set
+        await refresh_directory(svc.hub, load)
         tasks = [
+            asyncio.create_task(run_directory(svc.hub, load, svc.directory_changed), name="dir"),
+            asyncio.create_task(run_ticks(svc.hub, svc.hub.now), name="hub-timers"),
             asyncio.create_task(run_office(svc.hub, svc.hours.all_weeks), name="office"),
             asyncio.create_task(svc.callbacks.run(), name="callback-purge"),
+            asyncio.create_task(retention.run(), name="audit-usage-purge"),
+            asyncio.create_task(svc.inbox.run(svc.audit), name="document-purge"),
+            asyncio.create_task(usage.run(), name="usage-writer"),
             asyncio.create_task(svc.audit.run(), name="audit-writer"),
         ]
         yield
         for task in tasks:
             task.cancel()
-        for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
     for module in (health, pages, enroll, terminal_ws, caseworker_ws):
         app.register_blueprint(module.bp)
     app.register_blueprint(photo_routes.bp)
+    app.register_blueprint(inbox_routes.bp)
     app.register_blueprint(print_routes.bp)
     app.register_blueprint(terminal_routes.bp)
+    app.register_blueprint(audit_routes.bp)
+    app.register_blueprint(usage_routes.bp)
+    app.register_blueprint(fleet_routes.bp)
+    app.register_blueprint(hours_routes.bp)
+    register_api(app)
 
     @app.context_processor
     async def i18n_globals() -> dict[str, object]:
@@ -151,3 +201,13 @@ def create_app(
 
     assert MAX_MESSAGE_BYTES <= MAX_BODY_BYTES
     return app
+
+
+def _inbox(config: ConsoleConfig, store: Store) -> Inbox:
+    """The case inbox with the configured key(s) (ConfigError if they are unusable)."""
+    key_file = config.document_key_file or config.data_dir / DOCUMENT_KEY_FILE
+    return Inbox(
+        DocumentStore(store.db),
+        load_cipher(config.document_key, key_file),
+        retention_days=config.document_retention_days,
+    )

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
+from sqlalchemy import insert
+
 from console.errors import StoreError
 from console.store.database import Database
 from console.store.models import AuditEntry
@@ -45,7 +47,9 @@ class AuditLog:
     def __init__(self, db: Database, clock: Callable[[], float] = time.time) -> None:
         self._db = db
         self._clock = clock
-        self._pending: list[AuditEntry] = []
+        self._pending: list[dict[str, object]] = []
+        """Rows of ``audit_log`` not yet written, oldest first."""
+        self._writing = 0
         self._wake = asyncio.Event()
 
     def record(
@@ -57,34 +61,73 @@ class AuditLog:
         target_id: str = "",
         **detail: str | int | float | bool | None,
     ) -> None:
-        """Queue one entry; returns at once."""
+        """Queue one entry that happens now; returns at once."""
+        self.record_at(self._clock(), municipality_id, actor, action, target_kind, target_id,
+                       **detail)  # fmt: skip
+
+    def record_at(
+        self,
+        at: float,
+        municipality_id: int,
+        actor: Actor,
+        action: str,
+        target_kind: str = "",
+        target_id: str = "",
+        **detail: str | int | float | bool | None,
+    ) -> None:
+        """Queue one entry that happened at ``at`` (Unix seconds); returns at once."""
         text = json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else ""
         self._pending.append(
-            AuditEntry(
-                at=datetime.fromtimestamp(self._clock(), UTC),
-                municipality_id=municipality_id,
-                actor_kind=actor.kind,
-                actor_id=actor.id,
-                actor_name=actor.name[:200],
-                action=action[:40],
-                target_kind=target_kind[:16],
-                target_id=target_id[:64],
-                detail=text[:MAX_DETAIL_CHARS],
-            )
+            {
+                "at": datetime.fromtimestamp(at, UTC),
+                "municipality_id": municipality_id,
+                "actor_kind": actor.kind,
+                "actor_id": actor.id,
+                "actor_name": actor.name[:200],
+                "action": action[:40],
+                "target_kind": target_kind[:16],
+                "target_id": target_id[:64],
+                "detail": text[:MAX_DETAIL_CHARS],
+            }
         )
         self._wake.set()
 
+    @property
+    def pending(self) -> int:
+        """How many entries are queued or being written."""
+        return len(self._pending) + self._writing
+
     async def flush(self) -> None:
-        """Write every queued entry now; on a database error they stay queued."""
+        """Write every queued entry now; on a database error they stay queued.
+
+        The insert runs in its own task that cancellation does not reach: a commit that
+        SQLite already performed cannot be told apart from one that failed, so a write
+        interrupted at shutdown would be queued again and written twice. Cancelled, this
+        waits for the write in flight and then lets the cancellation through.
+        """
         if not self._pending:
             return
         batch, self._pending = self._pending, []
+        self._writing = len(batch)
+        write = asyncio.ensure_future(self._insert(batch))
         try:
-            async with self._db.session() as s, s.begin():
-                s.add_all(batch)
-        except Exception as err:  # keep the entries queued; run() retries on the next wake-up
-            self._pending[:0] = [_copy(entry) for entry in batch]
+            try:
+                await asyncio.wait([write])  # cancelling the wait leaves the write running
+            except asyncio.CancelledError:
+                await asyncio.wait([write])
+                raise
+        finally:
+            self._writing = 0
+            failed = write.done() and (write.cancelled() or write.exception() is not None)
+            if failed:
+                self._pending[:0] = batch
+        err = write.exception()
+        if err is not None:
             raise StoreError(f"writing the audit log failed: {err}") from err
+
+    async def _insert(self, batch: list[dict[str, object]]) -> None:
+        async with self._db.session() as s, s.begin():
+            await s.execute(insert(AuditEntry), batch)  # one executemany, no RETURNING
 
     async def run(self, retry_s: float = 2.0) -> None:
         """Write entries as they come, until cancelled (a final flush is attempted)."""
@@ -103,18 +146,3 @@ class AuditLog:
                 await asyncio.shield(self.flush())
             except StoreError as err:
                 log.error("audit entries lost at shutdown: %s", err)
-
-
-def _copy(entry: AuditEntry) -> AuditEntry:
-    """A fresh, unattached copy of an entry a failed session may have touched."""
-    return AuditEntry(
-        at=entry.at,
-        municipality_id=entry.municipality_id,
-        actor_kind=entry.actor_kind,
-        actor_id=entry.actor_id,
-        actor_name=entry.actor_name,
-        action=entry.action,
-        target_kind=entry.target_kind,
-        target_id=entry.target_id,
-        detail=entry.detail,
-    )

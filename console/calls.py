@@ -6,10 +6,13 @@ callbacks) can name these types without importing the router itself.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
 
 from protocol.messages import Message
+
+if TYPE_CHECKING:
+    from console.directory import QueueSpec
 
 
 class Connection(Protocol):
@@ -30,6 +33,8 @@ class TerminalIdentity:
     name: str
     municipality_id: int
     municipality_name: str
+    office_id: int | None = None
+    """The office the terminal was stored in at sign-in (the directory may know better)."""
 
 
 @dataclass(frozen=True)
@@ -42,9 +47,13 @@ class CaseworkerIdentity:
     municipality_name: str
 
 
-@dataclass
+@dataclass(eq=False)
 class Call:
-    """A call from queueing until it ends; answered once ``caseworker`` is set."""
+    """A call from queueing until it ends; answered once ``caseworker`` is set.
+
+    Between answers (after a transfer) ``caseworker`` is None again and the call either
+    waits in ``queue`` or rings at ``transfer_to`` only.
+    """
 
     call_id: str
     terminal: TerminalIdentity
@@ -53,3 +62,19 @@ class Call:
     caseworker_conn: Connection | None = None
     language: str | None = None
     """The kiosk language the citizen chose (``call.request``)."""
+    office_id: int | None = None
+    queue: QueueSpec | None = None
+    """The queue it waits in, or last waited in."""
+    queued_at: float = 0.0
+    """When it last entered a queue: the answer limit counts from here."""
+    transferred_by: str | None = None
+    """Display name of the caseworker who last handed it on."""
+    transfer_to: int | None = None
+    """A colleague the call rings at exclusively (transfer), until answered or declined."""
+    offers: dict[int, float] = field(default_factory=dict)
+    """Caseworker id -> when the offer rings out."""
+    tried: set[int] = field(default_factory=set)
+    """Caseworkers who declined or let it ring out in this round of offers."""
+    pause_until: float = 0.0
+    """After a round where everyone was tried, no offers until then."""
+    answers: int = 0

@@ -25,6 +25,8 @@ from protocol.messages import IceServer
 ENV_PREFIX = "BT_CONSOLE_"
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 CookieSecure = Literal["auto"] | bool
+MAX_AUDIT_RETENTION_DAYS = 90.0
+"""Audit metadata is kept at most three months (issue 5): larger values are refused."""
 
 
 def default_web_dir() -> Path:
@@ -52,9 +54,29 @@ class ConsoleConfig:
     NAT bindings of LTE links alive (typical UDP/TCP idle timeouts are 30-60 s)."""
     ice_servers: tuple[IceServer, ...] = ()
     """Handed to both sides of a call; empty means host candidates only (LAN, tests)."""
+    turn_urls: tuple[str, ...] = ()
+    """coturn URLs (``turn:host:3478?transport=udp``); each terminal and caseworker gets its
+    own short-lived credential for them (console/turn.py). Env: JSON list or comma-separated."""
+    turn_secret: str | None = field(default=None, repr=False)
+    """coturn's ``static-auth-secret``: from ``BT_CONSOLE_TURN_SECRET``, never the repository."""
+    turn_secret_file: Path | None = None
+    """A file whose first line is the secret (0600, outside the repository)."""
+    turn_ttl_s: int = 4 * 3600
+    """Lifetime of a TURN credential: coturn ends a relay when it expires, so it must outlast a
+    call; four hours is longer than any consultation and expires within the working day."""
+    ice_transport_policy: Literal["all", "relay"] = "all"
+    """``relay`` makes the caseworker's browser use TURN only (hides its address, or a network
+    that lets only the relay through); ``all`` lets ICE pick the direct path when it works."""
     web_dir: Path = field(default_factory=default_web_dir)
     session_max_age_s: int = 12 * 3600
     """One working day: caseworkers sign in each morning."""
+    session_idle_s: int = 2 * 3600
+    """A session unused this long ends (each request and, on the console page, keyboard or
+    pointer use counts). Two hours outlast a lunch break but not an afternoon away from a
+    shared desk; the open console socket keeps delivering calls meanwhile."""
+    require_second_factor: bool = True
+    """Password sign-in needs a TOTP code too; people without one are led through setup.
+    On by default (security by default); tests and the demo turn it off explicitly."""
     code_ttl_hours: float = 72.0
     """Enrollment codes expire after three days: long enough to ship a Pi and plug it in."""
     photo_budget_bytes: int = 64 * 1024 * 1024
@@ -62,10 +84,24 @@ class ConsoleConfig:
     oldest photos go, those of finished calls first. 64 MiB holds a dozen 12 MP JPEGs."""
     photo_grace_s: float = 600.0
     """A call's photos are deleted this long after it ends: time for one more look."""
+    document_key: str | None = field(default=None, repr=False)
+    """Base64 AES-256 key(s) for the case inbox, comma-separated, newest first, from
+    ``BT_CONSOLE_DOCUMENT_KEY`` (console/documents.py explains rotation)."""
+    document_key_file: Path | None = None
+    """Where the inbox key is kept when ``document_key`` is unset; default
+    ``<data_dir>/document_key``, generated with mode 0600 on first start."""
+    document_retention_days: float = 30.0
+    """Documents saved into the case inbox are deleted this many days after saving."""
     callback_retention_days: float = 30.0
     """A callback request (a citizen's name and phone number) is deleted this many days after
     it was marked done or failed: long enough to answer a "you never called me" within a
     month, short enough not to become an address book."""
+    audit_retention_days: float = 90.0
+    """Audit entries are deleted this many days after they were written. At most 90: rules for
+    video consultation keep such metadata no longer than three months (larger is refused)."""
+    usage_retention_days: float = 90.0
+    """Call records behind the usage figures (times, terminal, queue; no person) are deleted
+    this many days after the call."""
 
     @property
     def url(self) -> str:
@@ -114,6 +150,13 @@ def _parse_env(name: str, text: str) -> object:
             return json.loads(text)
         except json.JSONDecodeError as err:
             raise ConfigError(f"{ENV_PREFIX}ICE_SERVERS is not valid JSON: {err}") from err
+    if name == "turn_urls":
+        if text.lstrip().startswith("["):
+            try:
+                return json.loads(text)
+            except json.JSONDecodeError as err:
+                raise ConfigError(f"{ENV_PREFIX}TURN_URLS is not valid JSON: {err}") from err
+        return [url.strip() for url in text.split(",") if url.strip()]
     return text
 
 
@@ -128,7 +171,7 @@ def _convert(name: str, value: object, source: str) -> object:
             return _text(value) or None
         if name == "host":
             return _text(value)
-        if name in {"port", "session_max_age_s"}:
+        if name in {"port", "session_max_age_s", "session_idle_s"}:
             number = int(value) if isinstance(value, int | str) else _fail()
             if name == "port" and not 0 < number < 65536:
                 _fail()
@@ -138,19 +181,35 @@ def _convert(name: str, value: object, source: str) -> object:
         if name == "photo_budget_bytes":
             number = int(value) if isinstance(value, int | str) else _fail()
             return number if number > 0 else _fail()
+        if name in {"audit_retention_days", "usage_retention_days"}:
+            days = float(value) if isinstance(value, int | float | str) else _fail()
+            limit = MAX_AUDIT_RETENTION_DAYS if name == "audit_retention_days" else 3660.0
+            return days if 0 < days <= limit else _fail()
         if name == "callback_retention_days":
             days = float(value) if isinstance(value, int | float | str) else _fail()
             return days if days >= 0 else _fail()
         if name == "photo_grace_s":
             seconds = float(value) if isinstance(value, int | float | str) else _fail()
             return seconds if seconds >= 0 else _fail()
+        if name == "document_key":
+            return _text(value) or None
+        if name == "document_key_file":
+            return Path(_text(value)) if _text(value) else None
+        if name == "document_retention_days":
+            days = float(value) if isinstance(value, int | float | str) else _fail()
+            return days if 0 < days <= 3660 else _fail()
         if name in {"heartbeat_s", "code_ttl_hours"}:
             seconds = float(value) if isinstance(value, int | float | str) else _fail()
             return seconds if seconds > 0 else _fail()
         if name == "cookie_secure":
             return _cookie_secure(value)
+        if name == "require_second_factor":
+            flag = _cookie_secure(value)
+            return flag if isinstance(flag, bool) else _fail()
         if name == "ice_servers":
             return tuple(msgspec.convert(value, type=list[IceServer]))
+        if name in _TURN_FIELDS:
+            return _turn_setting(name, value)
     except (ValueError, msgspec.ValidationError) as err:
         raise ConfigError(f"{source}: invalid value for {name}: {value!r}") from err
     raise AssertionError(name)
@@ -175,3 +234,23 @@ def _text(value: object) -> str:
 
 def _fail() -> NoReturn:
     raise ValueError("invalid")
+
+
+_TURN_FIELDS = frozenset(
+    {"turn_urls", "turn_secret", "turn_secret_file", "turn_ttl_s", "ice_transport_policy"}
+)
+
+
+def _turn_setting(name: str, value: object) -> object:
+    """TURN and ICE policy settings (console/turn.py)."""
+    if name == "turn_urls":
+        return tuple(msgspec.convert(value, type=list[str]))
+    if name == "turn_secret":
+        return _text(value) or None
+    if name == "turn_secret_file":
+        return Path(_text(value)) if _text(value) else None
+    if name == "turn_ttl_s":
+        number = int(value) if isinstance(value, int | str) else _fail()
+        return number if number > 0 else _fail()
+    policy = _text(value).strip().lower()
+    return policy if policy in {"all", "relay"} else _fail()

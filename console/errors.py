@@ -47,6 +47,13 @@ class AlreadyExistsError(ConsoleError):
     status = 409
 
 
+class ConflictError(ConsoleError):
+    """A change would break an invariant (the last admin, an office still in use)."""
+
+    code = "conflict"
+    status = 409
+
+
 class WeakPasswordError(ConsoleError):
     """A new password does not meet the minimum length."""
 

@@ -2,15 +2,27 @@
 
 A mixin of :class:`console.hub.Hub`, split out so the router stays one screenful of call
 routing. It reads the hub's call state (declared below) and writes only the tools' own
-stores (photos, print jobs, cards); the hub remains the only owner of that state.
+stores (photos, print jobs, cards); the hub remains the only owner of that state. A photo
+delivered and a PDF sent are told to ``events`` (``ToolUsed``: ids and sizes only).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from console.calls import Call, Connection, TerminalIdentity
+from console.events import EventSink, ToolUsed
 from console.photos import Photo, PhotoStore
 from console.printing import PrintJob, PrintJobs
-from protocol.messages import CardStatus, CardType, PhotoReady, PrintRequest
+from console.turn import TurnCredentials, ice_servers_for
+from protocol.messages import (
+    CardStatus,
+    CardType,
+    IceServer,
+    PhotoReady,
+    PrintRequest,
+    TerminalRestart,
+)
 
 
 class CallTools:
@@ -18,11 +30,15 @@ class CallTools:
 
     photos: PhotoStore
     prints: PrintJobs
+    events: EventSink
+    _clock: Callable[[], float]
     _calls: dict[str, Call]
     _terminals: dict[str, tuple[TerminalIdentity, Connection]]
     _call_of_terminal: dict[str, str]
     _cards: dict[str, CardType | None]
     _software: dict[str, str]
+    ice_servers: list[IceServer]
+    turn: TurnCredentials | None = None
 
     def photo_expected(self, terminal_id: str, call_id: str, request_id: str) -> bool:
         """Whether ``terminal_id`` is in ``call_id`` and ``request_id`` awaits its photo."""
@@ -41,11 +57,17 @@ class CallTools:
         if not self.photo_expected(terminal_id, call_id, request_id) or call is None:
             return None
         self.photos.settle(call_id, request_id)
-        photo = self.photos.add(call.terminal.municipality_id, call_id, jpeg, width, height)
+        photo = self.photos.add(call.terminal.municipality_id, call_id, jpeg, width, height,
+                                terminal_id=terminal_id)  # fmt: skip
         ready = PhotoReady(call_id=call_id, request_id=request_id, photo_id=photo.photo_id,
                            width=width, height=height)  # fmt: skip
         if call.caseworker_conn is not None:
             call.caseworker_conn.send(ready)
+        if call.caseworker is not None:
+            who = call.caseworker
+            self.events(ToolUsed(self._clock(), call_id, call.terminal.municipality_id,
+                                 who.caseworker_id, who.display_name, "photo", photo.photo_id,
+                                 len(jpeg)))  # fmt: skip
         return photo
 
     # --- printing (PDF bytes travel over HTTP: console/routes/printing.py) ---------------------
@@ -63,6 +85,10 @@ class CallTools:
             return None
         job = self.prints.add(call_id, call.terminal.terminal_id, pdf)
         terminal[1].send(PrintRequest(call_id=call_id, job_id=job.job_id, size=len(pdf)))
+        who = call.caseworker
+        self.events(ToolUsed(self._clock(), call_id, call.terminal.municipality_id,
+                             who.caseworker_id, who.display_name, "print", job.job_id,
+                             len(pdf)))  # fmt: skip
         return job
 
     def take_print(self, terminal_id: str, job_id: str) -> PrintJob | None:
@@ -90,6 +116,23 @@ class CallTools:
     def live_call_id(self, terminal_id: str) -> str | None:
         """The id of the terminal's waiting or answered call, if any."""
         return self._call_of_terminal.get(terminal_id)
+
+    def restart_terminal(self, terminal_id: str, reason: str = "") -> bool:
+        """Send ``terminal.restart`` to a connected terminal; False if it is offline.
+
+        The terminal restarts its daemon once no call is running (appliance side).
+        """
+        terminal = self._terminals.get(terminal_id)
+        if terminal is None:
+            return False
+        terminal[1].send(TerminalRestart(reason=reason))
+        return True
+
+    # --- ICE servers with per-recipient TURN credentials (console/turn.py) ---------------------
+
+    def ice_servers_for(self, user: str) -> list[IceServer]:
+        """The ICE servers for one recipient (``t:<terminal id>``, ``cw:<caseworker id>``)."""
+        return ice_servers_for(self.ice_servers, self.turn, user)
 
     def _card_from_parts(self, terminal_id: str, parts: dict[str, str]) -> None:
         """A hello's ``card_reader`` health carries the card inserted while disconnected."""

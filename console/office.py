@@ -1,6 +1,9 @@
 """What each terminal's welcome screen shows: open or closed, who is free, how many wait.
 
-The hub computes an :class:`~protocol.messages.OfficeStatus` per municipality whenever
+Keyed by office id: every office has its own hours, exceptions and time zone, and its
+terminals see its name, its week, its holidays and special hours of the next
+:data:`~console.hours.UPCOMING_DAYS` days and, when closed, the next opening time.
+The hub computes an :class:`~protocol.messages.OfficeStatus` per office whenever
 something it depends on may have changed (a caseworker signs in or out, answers or ends a
 call, the queue grows or shrinks) and :class:`Office` lets it through only when it differs
 from the last one sent, so a busy desk does not flood a municipality's terminals.
@@ -20,8 +23,8 @@ from typing import Protocol
 
 from console import hours
 from console.errors import StoreError
-from console.hours import Schedule
-from protocol.messages import Error, OfficeStatus, OpeningSpan
+from console.hours import Schedule, Special
+from protocol.messages import DayException, Error, OfficeStatus, OpeningSpan
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +33,15 @@ RELOAD_S = 60.0
 ALWAYS_OPEN = Schedule()
 
 
+def day_exception(special: Special) -> DayException:
+    """An exception as the terminal gets it."""
+    return DayException(
+        day=special.day.isoformat(), opens=special.opens, closes=special.closes, note=special.note
+    )
+
+
 class Office:
-    """Schedules per municipality and the last status sent to each municipality's terminals."""
+    """Schedules per office and the last status sent to each office's terminals."""
 
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -39,22 +49,22 @@ class Office:
         self._sent: dict[int, OfficeStatus] = {}
 
     def set_schedules(self, schedules: dict[int, Schedule]) -> None:
-        """Replace all schedules (municipalities not named are always open)."""
+        """Replace all schedules, keyed by office id (offices not named are always open)."""
         self._schedules = dict(schedules)
 
-    def schedule(self, municipality_id: int) -> Schedule:
-        """A municipality's schedule."""
-        return self._schedules.get(municipality_id, ALWAYS_OPEN)
+    def schedule(self, office_id: int) -> Schedule:
+        """An office's schedule."""
+        return self._schedules.get(office_id, ALWAYS_OPEN)
 
-    def is_open(self, municipality_id: int) -> bool:
-        """Whether the municipality takes calls now."""
-        return hours.is_open(self.schedule(municipality_id), self.clock())
+    def is_open(self, office_id: int) -> bool:
+        """Whether the office takes calls now."""
+        return hours.is_open(self.schedule(office_id), self.clock())
 
     def status(
-        self, municipality_id: int, available: int, waiting: int, estimated_wait_s: float | None
+        self, office_id: int, available: int, waiting: int, estimated_wait_s: float | None
     ) -> OfficeStatus:
-        """The status a terminal of the municipality should show now."""
-        schedule = self.schedule(municipality_id)
+        """The status a terminal of the office should show now (``services`` left to the hub)."""
+        schedule = self.schedule(office_id)
         now = self.clock()
         open_now = hours.is_open(schedule, now)
         return OfficeStatus(
@@ -65,22 +75,24 @@ class Office:
             available=available,
             waiting=waiting,
             estimated_wait_s=estimated_wait_s if open_now else None,
+            office=schedule.office,
+            exceptions=[day_exception(e) for e in hours.upcoming(schedule, now)],
         )
 
-    def changed(self, municipality_id: int, status: OfficeStatus) -> bool:
+    def changed(self, office_id: int, status: OfficeStatus) -> bool:
         """Remember ``status``; whether it differs from the one sent before."""
-        if self._sent.get(municipality_id) == status:
+        if self._sent.get(office_id) == status:
             return False
-        self._sent[municipality_id] = status
+        self._sent[office_id] = status
         return True
 
-    def forget(self, municipality_id: int) -> None:
-        """Drop the remembered status (no terminal of the municipality is connected)."""
-        self._sent.pop(municipality_id, None)
+    def forget(self, office_id: int) -> None:
+        """Drop the remembered status (no terminal of the office is connected)."""
+        self._sent.pop(office_id, None)
 
-    def closed_error(self, municipality_id: int) -> Error:
-        """The ``error`` a call request gets outside office hours."""
-        schedule = self.schedule(municipality_id)
+    def closed_error(self, office_id: int) -> Error:
+        """The ``error`` a call request gets outside office hours, naming the next opening."""
+        schedule = self.schedule(office_id)
         when = hours.next_open(schedule, self.clock())
         text = "the office is closed"
         if when is not None:
@@ -88,7 +100,7 @@ class Office:
         return Error(code="closed", message=text)
 
     def next_boundary(self) -> float | None:
-        """The next opening or closing of any municipality."""
+        """The next opening or closing of any office."""
         now = self.clock()
         edges = (hours.next_change(s, now) for s in self._schedules.values())
         return min((edge for edge in edges if edge is not None), default=None)
@@ -100,7 +112,7 @@ class Reevaluate(Protocol):
     office: Office
 
     def refresh_office(self) -> None:
-        """Re-evaluate and send every municipality's status where it changed."""
+        """Re-evaluate and send every office's status where it changed."""
 
 
 async def run_office(

@@ -1,9 +1,10 @@
 """Document photos of running calls, held in memory only and deleted soon after the call.
 
 A caseworker asks for a photo (``photo.request``); the terminal uploads a full-resolution
-JPEG over HTTP (``POST /api/v1/photos``) and the caseworker's page shows it. In this issue
-photos are never written to disk: the console is not a document store, and a photo of an
-ID card must not outlive its purpose. A later issue adds an encrypted case inbox.
+JPEG over HTTP (``POST /api/v1/photos``) and the caseworker's page shows it. Photos here
+are never written to disk: a photo of an ID card must not outlive its purpose. Only when
+the caseworker saves one into the case inbox does it go to the database, encrypted
+(:mod:`console.documents`); the in-memory copy still vanishes after the grace period.
 
 Bounds, so that a busy or misbehaving terminal cannot fill the console's memory:
 - each municipality has a byte budget (``photo_budget_bytes``, default 64 MiB, about a dozen
@@ -46,6 +47,7 @@ class Photo:
     width: int
     height: int
     created: float
+    terminal_id: str = ""
 
 
 class PhotoStore:
@@ -67,6 +69,7 @@ class PhotoStore:
         self._used: dict[int, int] = {}  # bytes per municipality
         self._ended: dict[str, float] = {}  # call id -> when its photos are deleted
         self._pending: dict[str, dict[str, None]] = {}  # call id -> request ids (ordered)
+        self._saved: dict[str, str] = {}  # photo id -> document id, once saved to the inbox
 
     # --- requests -------------------------------------------------------------------------
 
@@ -94,7 +97,13 @@ class PhotoStore:
     # --- photos ---------------------------------------------------------------------------
 
     def add(
-        self, municipality_id: int, call_id: str, jpeg: bytes, width: int, height: int
+        self,
+        municipality_id: int,
+        call_id: str,
+        jpeg: bytes,
+        width: int,
+        height: int,
+        terminal_id: str = "",
     ) -> Photo:
         """Store a photo, evicting the municipality's oldest ones beyond the budget."""
         self.purge()
@@ -109,6 +118,7 @@ class PhotoStore:
             width=width,
             height=height,
             created=self._clock(),
+            terminal_id=terminal_id,
         )
         self._photos[photo.photo_id] = photo
         self._used[municipality_id] = self._used.get(municipality_id, 0) + len(jpeg)
@@ -121,6 +131,15 @@ class PhotoStore:
         if photo is None or photo.municipality_id != municipality_id:
             return None
         return photo
+
+    def saved_as(self, photo_id: str) -> str | None:
+        """The inbox document a photo was saved as, if it was."""
+        return self._saved.get(photo_id)
+
+    def mark_saved(self, photo_id: str, document_id: str) -> None:
+        """Remember that a photo is in the inbox, so saving it twice makes one document."""
+        if photo_id in self._photos:
+            self._saved[photo_id] = document_id
 
     def call_ended(self, call_id: str) -> None:
         """Forget the call's outstanding requests; delete its photos after the grace period."""
@@ -162,6 +181,7 @@ class PhotoStore:
 
     def _remove(self, photo: Photo) -> None:
         del self._photos[photo.photo_id]
+        self._saved.pop(photo.photo_id, None)
         left = self._used[photo.municipality_id] - len(photo.jpeg)
         if left > 0:
             self._used[photo.municipality_id] = left

@@ -18,6 +18,7 @@ from console.config import ConsoleConfig
 from console.enroll import Enroller
 from console.hub import Hub
 from console.i18n import Translations
+from console.inbox import Inbox
 from console.presence import Presence
 from console.store import Store
 from console.store.hours import HoursStore
@@ -46,6 +47,8 @@ class Services:
     tokens: TokenStore
     audit: AuditLog
     i18n: Translations
+    inbox: Inbox
+    """The encrypted case inbox of document photos (console/inbox.py)."""
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
     directory_changed: asyncio.Event = field(default_factory=asyncio.Event)

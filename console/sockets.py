@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from quart import Websocket
 
 from console.config import ConsoleConfig
 from protocol.codec import encode
-from protocol.messages import PROTOCOL_VERSION, Error, Hello, Message, Welcome
+from protocol.messages import PROTOCOL_VERSION, Error, Hello, IceServer, Message, Welcome
 
 CLOSE_BAD_HELLO = 4400
 CLOSE_IDLE = 4408
@@ -76,12 +76,14 @@ def greet(
     municipality: str,
     config: ConsoleConfig,
     upgrade_hint: str,
+    ice_servers: Sequence[IceServer] | None = None,
 ) -> Hello | None:
     """Check a client's first message: welcome it and return its hello, or refuse and close.
 
     The first message must be ``hello`` of our protocol version; anything else gets an
     ``error`` (hello_required or unsupported_version, with ``upgrade_hint`` telling the
-    person what to do) and close 4400.
+    person what to do) and close 4400. ``ice_servers`` (default: the configured ones) carry
+    the recipient's own TURN credential (console/turn.py).
     """
     if not isinstance(msg, Hello):
         conn.send(Error(code="hello_required", message="the first message must be hello"))
@@ -97,8 +99,9 @@ def greet(
             protocol=PROTOCOL_VERSION,
             name=name,
             municipality=municipality,
-            ice_servers=list(config.ice_servers),
+            ice_servers=list(config.ice_servers if ice_servers is None else ice_servers),
             heartbeat_s=config.heartbeat_s,
+            ice_transport_policy=config.ice_transport_policy,
         )
     )
     return msg

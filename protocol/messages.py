@@ -39,8 +39,10 @@ EndReason = Literal[
     "caseworker_lost",
     "media_failed",
     "no_answer",
+    "transferred",
 ]
-"""``no_answer``: the call waited past its queue's answer limit; the kiosk offers a callback."""
+"""``no_answer``: the call waited past its queue's answer limit; the kiosk offers a callback.
+``transferred``: (caseworker only) the call was handed on to a colleague or a queue."""
 
 
 class IceServer(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
@@ -74,6 +76,8 @@ class Welcome(Message, tag="welcome"):
     municipality: str
     ice_servers: list[IceServer]
     heartbeat_s: float
+    ice_transport_policy: Literal["all", "relay"] = "all"
+    """``relay``: the recipient's browser peer connections use TURN relays only."""
 
 
 class Ping(Message, tag="ping"):

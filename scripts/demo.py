@@ -67,6 +67,7 @@ def main() -> int:
         BT_TERMINAL_CONSOLE_URL=f"http://127.0.0.1:{console_port}",
         BT_TERMINAL_KIOSK_PORT=kiosk_port,
         BT_PASSWORD=password,
+        BT_CONSOLE_REQUIRE_SECOND_FACTOR="false",  # a demo account without an authenticator app
         PYTHONUNBUFFERED="1",
     )
     terminal_config = os.environ.get("TERMINAL_CONFIG", "")
@@ -116,6 +117,7 @@ def main() -> int:
             f"  Console (caseworker):  {console_url}   user: demo   password: {password}\n"
             f"  Kiosk (citizen):       {kiosk_url}\n"
             "  Open both, sign in to the console, press the big button on the kiosk, answer.\n"
+            "  The console runs WITHOUT a second factor (demo only; production requires TOTP).\n"
             "  Ctrl-C stops everything.\n",
             flush=True,
         )

@@ -164,9 +164,9 @@ class KioskBridge:
         """The page's hang-up (or cancel) button was pressed."""
         self._post(HangupPressed(source="kiosk"))
 
-    def continue_call(self, language: str | None) -> None:
-        """The citizen continues from the info screen."""
-        self._post(ContinuePressed(language=language))
+    def continue_call(self, language: str | None, queue_id: int | None = None) -> None:
+        """The citizen continues from the info screen (with the service they chose)."""
+        self._post(ContinuePressed(language=language, queue_id=queue_id))
 
     def keep_waiting(self) -> None:
         """The citizen keeps waiting on ``no-answer``."""

@@ -39,9 +39,15 @@ def intents_blueprint(bridge: KioskBridge) -> Blueprint:
 
     @api.post("/api/continue")
     def continue_call() -> tuple[Response, int]:
-        language = _language(json_body())
+        body = json_body()
+        language = _language(body)
+        queue_id = body.get("queue_id")
+        if queue_id is not None and (
+            isinstance(queue_id, bool) or not isinstance(queue_id, int) or queue_id < 1
+        ):
+            raise BadRequest("'queue_id' must be a positive integer (a service of the office)")
         require_running(bridge.running)
-        bridge.continue_call(language)
+        bridge.continue_call(language, queue_id)
         return accepted()
 
     @api.post("/api/hangup")

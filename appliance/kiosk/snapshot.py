@@ -42,4 +42,8 @@ def snapshot_of(view: View) -> dict[str, Any]:
         "callback": view.callback,
         "handset": view.handset,
         "idle_timeout_s": view.idle_timeout_s,
+        "queue": view.queue,
+        "transfer": None
+        if view.transfer_to is None
+        else {"to": view.transfer_to, "kind": view.transfer_kind},
     }

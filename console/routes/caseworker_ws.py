@@ -3,23 +3,30 @@
 Authenticated by the session cookie (401 without a valid session). Browsers send cookies
 on cross-site WebSocket handshakes too, so the Origin header must name this host (403
 otherwise): that is the CSRF protection for sockets. After ``hello`` the page gets
-``welcome`` and at once the municipality's queue.
+``welcome`` and at once the municipality's queue, the person's presence, the desk
+(colleagues and queues) and each office's status (console/hub.py). The session version is
+re-checked on incoming messages (at most once a second; the page pings every heartbeat),
+so "sign out everywhere" closes open pages with 4401 within one heartbeat.
 """
 
 from __future__ import annotations
 
+import time
 from urllib.parse import urlsplit
 
 from quart import Blueprint, abort, session, websocket
 
 from console.hub import CaseworkerIdentity
 from console.services import Services, services
-from console.sessions import signed_in
+from console.sessions import signed_in, still_current
 from console.sockets import SocketConnection, greet, run_socket
+from console.turn import caseworker_user
 from protocol.codec import ProtocolError
 from protocol.messages import CallbackDone, Error, Ping, Pong
 
 bp = Blueprint("caseworker_ws", __name__)
+CLOSE_SIGNED_OUT = 4401
+SESSION_CHECK_S = 1.0
 
 
 def same_origin(origin: str | None, host: str) -> bool:
@@ -33,14 +40,36 @@ def same_origin(origin: str | None, host: str) -> bool:
 class CaseworkerSocket:
     """Per-connection state: before and after hello."""
 
-    def __init__(self, svc: Services, who: CaseworkerIdentity, conn: SocketConnection) -> None:
+    def __init__(
+        self,
+        svc: Services,
+        who: CaseworkerIdentity,
+        conn: SocketConnection,
+        session_version: int | None = None,
+    ) -> None:
         self.svc = svc
         self.who = who
         self.conn = conn
         self.welcomed = False
+        self.session_version = session_version
+        self._checked = time.monotonic()
+
+    async def _session_ended(self) -> bool:
+        """Whether the person signed out everywhere (or was deactivated) since connecting."""
+        now = time.monotonic()
+        if self.session_version is None or now - self._checked < SESSION_CHECK_S:
+            return False
+        self._checked = now
+        store, who = self.svc.store, self.who
+        if await still_current(store, who.caseworker_id, self.session_version):
+            return False
+        self.conn.close(CLOSE_SIGNED_OUT, "signed out")
+        return True
 
     async def receive(self, data: str | bytes) -> None:
         """Handle one incoming frame."""
+        if await self._session_ended():
+            return
         try:
             msg = self.svc.caseworker_decoder.decode(data)
         except ProtocolError as err:
@@ -65,6 +94,7 @@ class CaseworkerSocket:
             municipality=self.who.municipality_name,
             config=self.svc.config,
             upgrade_hint="reload the page",
+            ice_servers=self.svc.hub.ice_servers_for(caseworker_user(self.who.caseworker_id)),
         )
         if hello is not None:
             self.welcomed = True
@@ -93,7 +123,7 @@ async def caseworker_socket() -> None:
     )
     await websocket.accept()
     conn = SocketConnection()
-    socket = CaseworkerSocket(svc, who, conn)
+    socket = CaseworkerSocket(svc, who, conn, record.session_version)
     try:
         await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
     finally:

@@ -11,9 +11,12 @@ the terminal is in ``call_id`` with ``request_id`` outstanding; 400 unless the b
 JPEG (start and end markers, size from the frame header). Then the hub stores the photo in
 memory (:class:`console.photos.PhotoStore`) and sends ``photo.ready`` to the caseworker.
 
-Download is for signed-in caseworkers of the photo's municipality; anyone else gets the
-same 404 as for an id that never existed. Responses are ``Cache-Control: no-store``:
-the browser must not keep a copy of an ID card on the caseworker's disk.
+Download is for caseworkers of the photo's municipality (session or API token); anyone
+else gets the same 404 as for an id that never existed. Responses are ``Cache-Control:
+no-store``: the browser must not keep a copy of an ID card on the caseworker's disk. The
+hub reports each delivered photo (``ToolUsed``), which the audit log records as
+``photo.take``. Keeping a photo beyond the call is ``POST /api/v1/documents``
+(console/routes/inbox.py).
 """
 
 from __future__ import annotations
@@ -23,15 +26,17 @@ import contextlib
 from collections.abc import AsyncGenerator
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request, session
+from quart import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from console.authz import require
 from console.bodies import allow_body
+from console.errors import NotFoundError
 from console.jpeg import NotJpegError, jpeg_size
+from console.roles import Role
 from console.routes.enroll import api_error
 from console.routes.terminal_ws import authenticate
 from console.services import services
-from console.sessions import signed_in
 
 bp = Blueprint("photos", __name__)
 
@@ -100,24 +105,110 @@ async def upload() -> tuple[Response, int]:
 
 
 @bp.get(f"{UPLOAD_PATH}/<photo_id>")
-async def download(photo_id: str) -> Response | tuple[Response, int]:
-    """The JPEG for a signed-in caseworker of its municipality; 404 for everyone else."""
-    svc = services()
-    record = await signed_in(svc.store, session)
-    if record is None:
-        response, status = api_error(401, "unauthorized", "sign in first")
-        response.headers["Cache-Control"] = "no-store"
-        return response, status
-    photo = svc.hub.photos.get(photo_id, record.municipality_id)
+async def download(photo_id: str) -> Response:
+    """The JPEG for a caseworker of its municipality; 404 for everyone else."""
+    who = await require(Role.CASEWORKER)
+    photo = services().hub.photos.get(photo_id, who.municipality_id)
     if photo is None:
-        response, status = api_error(404, "not_found", "no such photo")
-        response.headers["Cache-Control"] = "no-store"
-        return response, status
+        raise NotFoundError("no such photo")
     response = Response(photo.jpeg, mimetype="image/jpeg")
-    response.headers["Cache-Control"] = "no-store"
     response.headers["Content-Disposition"] = f'inline; filename="dokument-{photo_id}.jpg"'
+    return response
+
+
+@bp.after_request
+async def _no_store(response: Response) -> Response:
+    """The browser keeps no copy of a photo, nor of an error about one."""
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 
 def _too_large() -> tuple[Response, int]:
     return api_error(413, "too_large", f"a photo may be at most {MAX_PHOTO_BYTES} bytes")
+
+
+def _error(text: str) -> dict[str, Any]:
+    body = {"$ref": "#/components/schemas/ErrorBody"}
+    return {"description": text, "content": {"application/json": {"schema": body}}}
+
+
+OPENAPI: dict[str, Any] = {
+    "paths": {
+        UPLOAD_PATH: {
+            "post": {
+                "summary": "A terminal uploads the document photo a caseworker asked for",
+                "description": "Needs the Bearer credential of the terminal in the call "
+                "(not an API token).",
+                "tags": ["photos"],
+                "parameters": [
+                    {
+                        "name": "call_id",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                    {
+                        "name": "request_id",
+                        "in": "query",
+                        "required": True,
+                        "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
+                    },
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}},
+                },
+                "responses": {
+                    "201": {
+                        "description": "stored in memory; the caseworker got photo.ready",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/PhotoUploaded"}
+                            }
+                        },
+                    },
+                    "400": _error("not a JPEG"),
+                    "401": _error("no terminal credential"),
+                    "404": _error("no such outstanding request in a call of this terminal"),
+                    "413": _error("larger than 16 MiB"),
+                    "415": _error("not image/jpeg"),
+                },
+            }
+        },
+        UPLOAD_PATH + "/{photo_id}": {
+            "get": {
+                "summary": "A call's document photo, held in memory until shortly after the call",
+                "tags": ["photos"],
+                "parameters": [
+                    {
+                        "name": "photo_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string"},
+                    },
+                ],
+                "responses": {
+                    "200": {
+                        "description": "the JPEG",
+                        "content": {
+                            "image/jpeg": {"schema": {"type": "string", "format": "binary"}}
+                        },
+                    },
+                    "401": {"$ref": "#/components/responses/401"},
+                    "404": {"$ref": "#/components/responses/404"},
+                },
+            }
+        },
+    },
+    "schemas": {
+        "PhotoUploaded": {
+            "type": "object",
+            "required": ["photo_id", "width", "height"],
+            "properties": {
+                "photo_id": {"type": "string"},
+                "width": {"type": "integer"},
+                "height": {"type": "integer"},
+            },
+        }
+    },
+}

@@ -9,16 +9,22 @@ codec refuses is answered with ``error`` and the socket keeps working.
 
 from __future__ import annotations
 
+import logging
+
 from quart import Blueprint, abort, websocket
 
 from console.enroll import credential_matches, split_credential
+from console.errors import StoreError
 from console.hub import TerminalIdentity
 from console.services import Services, services
 from console.sockets import SocketConnection, greet, run_socket
+from console.store.fleet import FleetStore
+from console.turn import terminal_user
 from protocol.codec import ProtocolError
-from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Ping, Pong
+from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Hello, Ping, Pong
 
 bp = Blueprint("terminal_ws", __name__)
+log = logging.getLogger(__name__)
 
 
 async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | None:
@@ -35,16 +41,24 @@ async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | 
         name=terminal.name,
         municipality_id=terminal.municipality_id,
         municipality_name=terminal.municipality_name,
+        office_id=terminal.office_id,
     )
 
 
 class TerminalSocket:
     """Per-connection state: before and after hello."""
 
-    def __init__(self, svc: Services, who: TerminalIdentity, conn: SocketConnection) -> None:
+    def __init__(
+        self,
+        svc: Services,
+        who: TerminalIdentity,
+        conn: SocketConnection,
+        remote_addr: str | None = None,
+    ) -> None:
         self.svc = svc
         self.who = who
         self.conn = conn
+        self.remote_addr = remote_addr
         self.welcomed = False
 
     async def receive(self, data: str | bytes) -> None:
@@ -57,6 +71,8 @@ class TerminalSocket:
         await self.svc.presence.seen(self.who.terminal_id)
         if not self.welcomed:
             self._hello(msg)
+            if self.welcomed and isinstance(msg, Hello):
+                await self._record_connection(msg.software)
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
         elif isinstance(msg, CallbackRequest):  # the database is async; the hub is not
@@ -72,10 +88,20 @@ class TerminalSocket:
             municipality=self.who.municipality_name,
             config=self.svc.config,
             upgrade_hint=f"this console speaks {PROTOCOL_VERSION}",
+            ice_servers=self.svc.hub.ice_servers_for(terminal_user(self.who.terminal_id)),
         )
         if hello is not None:
             self.welcomed = True
             self.svc.hub.connect_terminal(self.who, self.conn, hello.parts, hello.software)
+
+    async def _record_connection(self, software: str) -> None:
+        """Persist the address and software for the fleet view (console/store/fleet.py)."""
+        try:
+            await FleetStore(self.svc.store.db).connected(
+                self.who.terminal_id, self.remote_addr, software
+            )
+        except StoreError as err:  # the fleet view shows the old values; the call goes on
+            log.warning("could not record terminal %s's connection: %s", self.who.terminal_id, err)
 
     def close(self) -> None:
         """Tell the hub the socket is gone."""
@@ -92,7 +118,7 @@ async def terminal_socket() -> None:
         abort(401)
     await websocket.accept()
     conn = SocketConnection()
-    socket = TerminalSocket(svc, who, conn)
+    socket = TerminalSocket(svc, who, conn, websocket.remote_addr)
     try:
         await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
     finally:

@@ -1,8 +1,11 @@
 """The async engine and session factory, opened from a URL.
 
 SQLite gets ``foreign_keys=ON`` (off by default there) so cascades behave as they will on
-PostgreSQL, and a busy timeout so a CLI command running next to ``serve`` waits for the
-write lock instead of failing at once.
+PostgreSQL, a busy timeout so a CLI command running next to ``serve`` waits for the
+write lock instead of failing at once, and the write-ahead log: readers (routing-directory
+reloads, usage queries, exports) then never block the audit and usage writers, nor do
+readers cancelled mid-query at shutdown. ``synchronous`` stays FULL: a confirmed write
+survives a power cut.
 """
 
 from __future__ import annotations
@@ -61,4 +64,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
     cursor.close()

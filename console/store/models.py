@@ -127,22 +127,6 @@ class EnrollmentCode(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
-class OpeningHours(Base):
-    """One opening period of a municipality's week; none at all means always open (rev. 0002)."""
-
-    __tablename__ = "opening_hours"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    municipality_id: Mapped[int] = mapped_column(
-        ForeignKey("municipalities.id", ondelete="CASCADE"), index=True
-    )
-    weekday: Mapped[int] = mapped_column(Integer)
-    """ISO weekday, 1 = Monday."""
-    opens: Mapped[str] = mapped_column(String(5))
-    """Local time "HH:MM" in the municipality's time zone."""
-    closes: Mapped[str] = mapped_column(String(5))
-
-
 class Callback(Base):
     """A citizen's callback request; deleted some days after it is done (revision 0003)."""
 
@@ -273,6 +257,15 @@ class AuditEntry(Base):
     target_id: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[str] = mapped_column(String(1000), default="")
     """Small JSON object of metadata (ids, sizes, reasons)."""
+
+
+class AuditRetention(Base):
+    """One row (revision 0005_audit): the days the append-only triggers protect entries for."""
+
+    __tablename__ = "audit_retention"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    days: Mapped[float] = mapped_column(Float)
 
 
 class CallRecord(Base):

@@ -45,7 +45,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def config(tmp_path: Path, template_db: Path) -> ConsoleConfig:
     shutil.copy(template_db, tmp_path / "console.db")
-    return ConsoleConfig(data_dir=tmp_path, cookie_secure=False, heartbeat_s=15)
+    return ConsoleConfig(
+        data_dir=tmp_path, cookie_secure=False, heartbeat_s=15, require_second_factor=False
+    )
 
 
 @pytest.fixture

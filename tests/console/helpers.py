@@ -11,15 +11,22 @@ from protocol.codec import encode, to_caseworker_decoder, to_terminal_decoder
 from protocol.messages import (
     PROTOCOL_VERSION,
     Callbacks,
+    CallOffer,
+    DeskUpdate,
     Hello,
     Message,
+    OfferEnded,
     OfficeStatus,
+    PresenceStatus,
     QueueUpdate,
     Welcome,
 )
 from tests.console.conftest import PASSWORD, RunningConsole
 
 M = TypeVar("M", bound=Message)
+ROUTING = (PresenceStatus, DeskUpdate, CallOffer, OfferEnded)
+"""Presence, desk and offers (console/hub_routing.py): set aside in ``Peer.routing`` unless
+wanted, so tests of other things see the messages they are about."""
 
 
 class Peer:
@@ -32,6 +39,8 @@ class Peer:
         """Office statuses received; recv() sets them aside unless wanted."""
         self.callbacks: list[Callbacks] = []
         """Callback lists received; set aside like office statuses."""
+        self.routing: list[Message] = []
+        """Presence, desk updates and offers received; set aside like office statuses."""
 
     async def send(self, msg: Message | str | bytes) -> None:
         if isinstance(msg, Message):
@@ -51,11 +60,13 @@ class Peer:
                 self.office.append(msg)
             elif isinstance(msg, Callbacks) and want is not Callbacks:
                 self.callbacks.append(msg)
+            elif isinstance(msg, ROUTING) and want is not type(msg):
+                self.routing.append(msg)
             else:
                 return msg  # type: ignore[no-any-return]
 
     async def expect(self, cls: type[M], wait_s: float = 3.0) -> M:
-        want: type[Message] = cls if cls in (OfficeStatus, Callbacks) else Message
+        want: type[Message] = cls if cls in (OfficeStatus, Callbacks, *ROUTING) else Message
         msg = await self.recv(wait_s, want=want)
         assert isinstance(msg, cls), f"expected {cls.__name__}, got {msg!r}"
         return msg
@@ -71,6 +82,9 @@ class Peer:
                         continue
                     if isinstance(msg, Callbacks):
                         self.callbacks.append(msg)
+                        continue
+                    if isinstance(msg, ROUTING):
+                        self.routing.append(msg)
                         continue
                 break
         except TimeoutError:

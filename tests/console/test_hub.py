@@ -6,38 +6,50 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from console.directory import CaseworkerSpec, Directory, OfficeSpec, QueueSpec
+from console.events import HubEvent
 from console.hub import CLOSE_REPLACED, CaseworkerIdentity, Hub, TerminalIdentity
 from protocol.messages import (
     Answer,
     Answered,
     Assigned,
     CallCancel,
+    CallOffer,
     CallRequest,
+    DeskUpdate,
     Ended,
     Error,
     Hangup,
     IceServer,
     Message,
+    OfferEnded,
     OfficeStatus,
     PartsReport,
+    PresenceStatus,
     Queued,
     QueueUpdate,
     RtcAnswer,
     RtcOffer,
 )
 
+ROUTING = (PresenceStatus, DeskUpdate, CallOffer, OfferEnded)
+
 
 @dataclass(eq=False)
 class FakeConn:
-    """Records what the hub sends; office statuses apart (tests/console/test_office.py)."""
+    """Records what the hub sends; office statuses (tests/console/test_office.py) and
+    presence, desk and offers (tests/console/test_presence.py) apart."""
 
     sent: list[Message] = field(default_factory=list)
     closed: int | None = None
     office: list[OfficeStatus] = field(default_factory=list)
+    routing: list[Message] = field(default_factory=list)
 
     def send(self, message: Message) -> None:
         if isinstance(message, OfficeStatus):
             self.office.append(message)
+        elif isinstance(message, ROUTING):
+            self.routing.append(message)
         else:
             self.sent.append(message)
 
@@ -49,21 +61,41 @@ class FakeConn:
         return out
 
 
-T1 = TerminalIdentity("t1", "Rathaus", 1, "Aldorf")
-T2 = TerminalIdentity("t2", "Sparkasse", 1, "Aldorf")
-T3 = TerminalIdentity("t3", "Laden", 1, "Aldorf")
-TB = TerminalIdentity("tb", "Rathaus B", 2, "Bestadt")
+T1 = TerminalIdentity("t1", "Rathaus", 1, "Aldorf", office_id=1)
+T2 = TerminalIdentity("t2", "Sparkasse", 1, "Aldorf", office_id=1)
+T3 = TerminalIdentity("t3", "Laden", 1, "Aldorf", office_id=1)
+TB = TerminalIdentity("tb", "Rathaus B", 2, "Bestadt", office_id=2)
 ALICE = CaseworkerIdentity(1, "Alice", 1, "Aldorf")
 ANTON = CaseworkerIdentity(2, "Anton", 1, "Aldorf")
 BERT = CaseworkerIdentity(3, "Bert", 2, "Bestadt")
 ICE = [IceServer(urls=["stun:stun.example.org"])]
 
+# One office per municipality with one unnamed queue and no wrap-up: the routing rules
+# of tests/console/test_presence.py and test_transfer.py build their own directories.
+OFFICES = [OfficeSpec(1, 1, "Aldorf"), OfficeSpec(2, 2, "Bestadt")]
+PLAIN = Directory.build(
+    offices=OFFICES,
+    queues=[QueueSpec(1, 1, 1, "", wrap_up_s=0), QueueSpec(2, 2, 2, "", wrap_up_s=0)],
+    caseworkers=[
+        CaseworkerSpec(1, 1, "Alice"),
+        CaseworkerSpec(2, 1, "Anton"),
+        CaseworkerSpec(3, 2, "Bert"),
+    ],
+)
+
 
 class World:
-    def __init__(self) -> None:
+    def __init__(self, directory: Directory = PLAIN) -> None:
         self.now = 1000.0
         ids = iter(f"call{n}" for n in range(100))
-        self.hub = Hub(ice_servers=ICE, clock=lambda: self.now, new_call_id=lambda: next(ids))
+        self.events: list[HubEvent] = []
+        self.hub = Hub(
+            ice_servers=ICE,
+            clock=lambda: self.now,
+            new_call_id=lambda: next(ids),
+            directory=directory,
+            events=self.events.append,
+        )
         self.conns: dict[str, FakeConn] = {}
 
     def terminal(self, who: TerminalIdentity) -> FakeConn:
@@ -78,12 +110,17 @@ class World:
         assert isinstance(conn.take()[0], QueueUpdate)
         return conn
 
-    def request(self, who: TerminalIdentity) -> str:
+    def request(self, who: TerminalIdentity, queue_id: int | None = None) -> str:
         conn = self.conns[who.terminal_id]
-        self.hub.from_terminal(who.terminal_id, conn, CallRequest())
+        self.hub.from_terminal(who.terminal_id, conn, CallRequest(queue_id=queue_id))
         queued = conn.take()[-1]
-        assert isinstance(queued, Queued)
+        assert isinstance(queued, Queued), queued
         return queued.call_id
+
+    def tick(self, seconds: float) -> None:
+        """Let time pass and the hub's timers act."""
+        self.now += seconds
+        self.hub.tick(self.now)
 
 
 @pytest.fixture

@@ -5,6 +5,9 @@ from __future__ import annotations
 import aiohttp
 import pytest
 
+from console import totp
+from console.store import Store
+from console.store.accounts import AccountStore
 from tests.console.conftest import RunningConsole
 from tests.console.helpers import csrf_from, login
 
@@ -16,6 +19,7 @@ async def test_login_page_and_success(http: aiohttp.ClientSession, console: Runn
         html = await resp.text()
         assert 'name="username"' in html and 'name="password"' in html
         assert 'data-test="login"' in html
+        assert 'href="/login/sso"' not in html  # no municipality uses single sign-on
         cookie = resp.headers["Set-Cookie"]
         assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
         assert "default-src 'self'" in resp.headers["Content-Security-Policy"]
@@ -79,3 +83,26 @@ async def test_caseworker_socket_needs_session(
     with pytest.raises(aiohttp.WSServerHandshakeError) as err:
         await http.ws_connect(f"{console.ws_base}/ws/caseworker", origin=f"http://{console.host}")
     assert err.value.status == 401
+
+
+async def test_with_second_factor_off_a_set_up_factor_is_still_asked(
+    http: aiohttp.ClientSession, console: RunningConsole, store: Store
+) -> None:
+    # conftest's console runs with require_second_factor off (as tests and the demo may).
+    record = await store.caseworker_by_username("anton")
+    assert record is not None
+    assert await AccountStore(store.db).enroll_totp(record.id, totp.new_secret(), 1)
+    resp = await login(http, console, "anton")
+    assert (resp.status, resp.headers["Location"]) == (303, "/login/totp")
+    async with http.get(f"{console.base}/", allow_redirects=False) as page:
+        assert page.status == 303  # the password alone did not sign in
+    resp = await login(http, console, "alice")  # no factor set up: straight in
+    assert (resp.status, resp.headers["Location"]) == (303, "/")
+
+
+async def test_signed_in_login_page_goes_to_the_console(
+    http: aiohttp.ClientSession, console: RunningConsole
+) -> None:
+    await login(http, console, "alice")
+    async with http.get(f"{console.base}/login", allow_redirects=False) as resp:
+        assert (resp.status, resp.headers["Location"]) == (303, "/")

@@ -15,14 +15,12 @@ def test_existing_municipality_gets_office_queue_terminals_and_hours(tmp_path: P
     url = f"sqlite+aiosqlite:///{path}"
     command.upgrade(alembic_config(url), "0003")
     with sqlite3.connect(path) as db:
-        db.execute("INSERT INTO municipalities (id, name, timezone) VALUES (7, 'Adorf', 'Europe/Berlin')")
+        db.execute(
+            "INSERT INTO municipalities (id, name, timezone) VALUES (7, 'Adorf', 'Europe/Berlin')"
+        )
         db.execute("INSERT INTO municipalities (id, name, timezone) VALUES (8, 'Bedorf', 'UTC')")
-        db.execute(
-            "INSERT INTO terminals (id, municipality_id, name) VALUES ('t1', 7, 'Rathaus')"
-        )
-        db.execute(
-            "INSERT INTO terminals (id, municipality_id, name) VALUES ('t2', 8, 'Laden')"
-        )
+        db.execute("INSERT INTO terminals (id, municipality_id, name) VALUES ('t1', 7, 'Rathaus')")
+        db.execute("INSERT INTO terminals (id, municipality_id, name) VALUES ('t2', 8, 'Laden')")
         db.execute(
             "INSERT INTO opening_hours (municipality_id, weekday, opens, closes)"
             " VALUES (7, 1, '08:00', '12:00'), (7, 4, '14:00', '18:00')"

@@ -8,10 +8,18 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from console.hours import Schedule, parse_week
-from console.office import run_office
+from console.hours import Schedule, parse_exception, parse_week
+from console.office import Office, run_office
 from console.waits import AnswerTimes
-from protocol.messages import Answer, CallRequest, Error, Hangup, OfficeStatus, Queued
+from protocol.messages import (
+    Answer,
+    CallRequest,
+    DayException,
+    Error,
+    Hangup,
+    OfficeStatus,
+    Queued,
+)
 from tests.console.test_hub import ALICE, ANTON, BERT, T1, T2, T3, TB, FakeConn, World
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -27,6 +35,46 @@ def w() -> World:
     world.now = THURSDAY_9
     world.hub.office.set_schedules({1: WEEK})
     return world
+
+
+RATHAUS = Schedule(
+    spans=WEEK.spans,
+    exceptions=(
+        *parse_exception("2026-01-16", None, "Betriebsausflug"),
+        *parse_exception("2026-01-19", "10:00-11:00"),
+        *parse_exception("2026-03-01", None, "far ahead"),
+    ),
+    office="Rathaus Aldorf",
+)
+
+
+def test_office_status_per_office_with_name_and_coming_exceptions() -> None:
+    now = THURSDAY_12
+    office = Office(clock=lambda: now)
+    office.set_schedules({7: RATHAUS, 8: Schedule(office="Laden")})
+    status = office.status(7, available=2, waiting=1, estimated_wait_s=30.0)
+    assert status.office == "Rathaus Aldorf" and not status.open
+    assert status.estimated_wait_s is None  # no estimate while closed
+    assert status.next_open == THURSDAY_14
+    assert status.exceptions == [
+        DayException(day="2026-01-16", note="Betriebsausflug"),
+        DayException(day="2026-01-19", opens="10:00", closes="11:00"),
+    ]  # March is beyond the next 21 days
+    assert office.status(8, 0, 0, None).open and office.status(8, 0, 0, None).office == "Laden"
+    assert office.status(99, 0, 0, None).open  # an office without a schedule: always open
+    assert office.is_open(8) and not office.is_open(7)
+    # Thursday evening: Friday is the outing, Monday opens at 10 instead of 8.
+    now = datetime(2026, 1, 15, 19, 0, tzinfo=BERLIN).timestamp()
+    monday_10 = datetime(2026, 1, 19, 10, 0, tzinfo=BERLIN).timestamp()
+    assert office.status(7, 0, 0, None).next_open == monday_10
+    refusal = office.closed_error(7)
+    assert refusal.code == "closed" and "Mo 19.01. 10:00 (Europe/Berlin)" in refusal.message
+    assert office.next_boundary() == monday_10
+    assert office.changed(7, office.status(7, 0, 0, None))
+    assert not office.changed(7, office.status(7, 0, 0, None))  # the same: not sent again
+    assert office.changed(8, office.status(8, 0, 0, None))  # offices are separate
+    office.forget(7)
+    assert office.changed(7, office.status(7, 0, 0, None))
 
 
 def last(conn: FakeConn) -> OfficeStatus:

@@ -46,7 +46,7 @@ async def page(console: RunningConsole) -> AsyncIterator[Any]:
         browser = await pw.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
-        page = await browser.new_page()
+        page = await browser.new_page(locale="de-DE")  # the page's words are checked in German
         await page.goto(f"{console.base}/login")
         await page.fill("input[name=username]", "alice")
         await page.fill("input[name=password]", PASSWORD)

@@ -119,3 +119,18 @@ def test_outstanding_requests_are_settled_once_and_bounded() -> None:
     assert photos.outstanding("call", f"q{MAX_PENDING + 1}")
     photos.call_ended("call")
     assert not photos.outstanding("call", f"q{MAX_PENDING + 1}")
+
+
+def test_saved_mark_follows_the_photo_and_goes_with_it() -> None:
+    photos, clock = store(budget=1000)
+    photo = photos.add(1, "call-a", b"x" * 100, 10, 10, terminal_id="t-1")
+    assert photo.terminal_id == "t-1"
+    assert photos.saved_as(photo.photo_id) is None
+    photos.mark_saved(photo.photo_id, "doc-1")
+    assert photos.saved_as(photo.photo_id) == "doc-1"
+    photos.mark_saved("never-was", "doc-2")  # unknown photos are not remembered
+    assert photos.saved_as("never-was") is None
+    photos.call_ended("call-a")
+    clock.now += 600
+    photos.purge()
+    assert photos.get(photo.photo_id, 1) is None and photos.saved_as(photo.photo_id) is None

@@ -3,7 +3,7 @@
 The page must be really in a call (a connected camera leg) before printing is enabled, so
 the terminal side answers the media like tests/console/test_page.py does; then the page
 uploads a PDF, the fake terminal fetches it with its credential and reports progress, and
-the status line follows.
+the status line follows, in the page's language (printing.po).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ from typing import Any
 
 import aiohttp
 
+from console.config import default_web_dir
+from console.i18n import Translations
 from protocol.messages import (
     Answered,
     CallRequest,
@@ -66,10 +68,12 @@ async def test_print_from_the_page(
             assert resp.status == 200 and await resp.read() == pdf
 
         status = page.locator("[data-test=print-status]")
+        lang = await page.evaluate("document.documentElement.lang")
+        texts = Translations.load(default_web_dir() / "translations")
         for state in ("queued", "printing", "done"):
             await t1.send(PrintStatus(call_id=call_id, job_id=request.job_id, status=state))
             await page.wait_for_selector(f"[data-test=print-status][data-state={state}]")
-        assert "Gedruckt" in await status.inner_text()
+        assert await status.inner_text() == texts.t(lang, "printing.done")
 
         await page.set_input_files("[data-test=print-file]", files=files)
         await page.click("[data-test=print]")
@@ -78,7 +82,7 @@ async def test_print_from_the_page(
             PrintStatus(call_id=call_id, job_id=second.job_id, status="failed", message="x")
         )
         await page.wait_for_selector("[data-test=print-status][data-state=failed]")
-        assert "fehlgeschlagen" in await status.inner_text()
+        assert await status.inner_text() == texts.t(lang, "printing.failed")
 
         await page.click("[data-test=hangup]")
         await wait_until(lambda: page.evaluate("window.btConsole.state === 'idle'"))

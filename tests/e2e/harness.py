@@ -77,6 +77,7 @@ class Console:
         env.update(
             BT_CONSOLE_DATA_DIR=str(self.data_dir),
             BT_CONSOLE_HEARTBEAT_S=str(self.heartbeat_s),
+            BT_CONSOLE_REQUIRE_SECOND_FACTOR="false",  # the flows sign in with a password only
             PYTHONUNBUFFERED="1",
         )
         return env
@@ -187,13 +188,17 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def login(page: Any, console_url: str, username: str, password: str) -> None:
-    """Sign a caseworker in through the console's login form."""
+def login(page: Any, console_url: str, username: str, password: str, language: str = "de") -> None:
+    """Sign a caseworker in through the console's login form; then switch the console to
+    ``language`` with its own switch if the browser's language (Playwright: en-US) won."""
     page.goto(console_url + "/login")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("[data-test=login]")
     page.wait_for_selector("[data-test=call-state]")
+    if page.get_attribute("html", "lang") != language:
+        page.click(f"[data-test=lang-{language}]")
+        page.wait_for_selector(f"html[lang={language}] [data-test=call-state]")
 
 
 FRAMES_DECODED_JS = """async (pc) => {

@@ -36,6 +36,19 @@ HOURS = [
     if not (d == 5 and o == "13:00")
 ] + [{"weekday": 4, "opens": "16:00", "closes": "18:00"}]
 
+EXCEPTIONS = [
+    {"day": "2025-12-24", "opens": None, "closes": None, "note": "Heiligabend"},
+    {"day": "2025-12-29", "opens": "09:00", "closes": "12:00", "note": ""},
+    {"day": "2025-12-29", "opens": "13:00", "closes": "15:00", "note": ""},
+]
+"""Holidays and special hours of the next weeks (OfficeStatus.exceptions)."""
+SERVICES = [
+    {"queue_id": 1, "name": "Bürgerservice"},
+    {"queue_id": 2, "name": "Soziales und Wohngeld"},
+    {"queue_id": 3, "name": "Standesamt"},
+]
+"""An office with three services: the info screen offers the choice."""
+
 
 def snapshot(screen: str, **changes: Any) -> dict[str, Any]:
     """A full snapshot of ``screen`` as docs/kiosk-api.md describes it, with changes applied."""
@@ -51,10 +64,13 @@ def snapshot(screen: str, **changes: Any) -> dict[str, Any]:
             "next_open": 1764572400.0 if closed else None,  # Mon 1 Dec 2025, 08:00 in Berlin
             "available": 0 if closed else 1, "waiting": 0 if closed else 2,
             "estimated_wait_s": None if closed else 120,
+            "office": "Rathaus Musterstadt",
+            "services": [{"queue_id": 1, "name": "Bürgerservice"}],
+            "exceptions": EXCEPTIONS,
         },
         "contact": {"phone": "03591 123-0", "address": "Markt 1, 02625 Musterstadt"},
         "chat": [], "photo": None, "print": None, "callback": None, "handset": False,
-        "idle_timeout_s": 90,
+        "idle_timeout_s": 90, "queue": None, "transfer": None,
     }  # fmt: skip
     if screen == "in-call":
         snap["chat"] = [

@@ -4,19 +4,17 @@
  * Citizens who found the office closed, or whom nobody answered, leave a name and a phone
  * number at the terminal. The console pushes the municipality's list ({type: "callbacks"})
  * when the page connects and after every change: open requests, and those done or failed
- * in the last 24 hours. "Erledigt" and "Nicht erreicht" send callback.done; the new list
+ * in the last 24 hours. "Done" and "Not reached" send callback.done; the new list
  * then arrives for every colleague at once.
  */
 (function () {
   "use strict";
 
   var api = window.btConsole;
-  var REASONS = {
-    closed: "außerhalb der Öffnungszeiten",
-    no_answer: "niemand hat abgenommen",
-    other: "Rückrufwunsch"
-  };
-  var STATUS = { done: "erledigt", failed: "nicht erreicht" };
+  var t = api.t;
+  // calls.callback.reason.<reason> and calls.callback.status.<status> in calls.po.
+  var REASONS = ["closed", "no_answer", "other"];
+  var STATUS = ["done", "failed"];
 
   function $(test) { return document.querySelector('[data-test="' + test + '"]'); }
 
@@ -25,11 +23,11 @@
 
   function age(created) {
     var minutes = Math.max(0, Math.floor((api.now() / 1000 - created) / 60));
-    if (minutes < 1) { return "gerade eben"; }
-    if (minutes < 60) { return "vor " + minutes + " Min."; }
+    if (minutes < 1) { return t("calls.age.now"); }
+    if (minutes < 60) { return t("calls.age.minutes", { count: minutes }); }
     var hours = Math.floor(minutes / 60);
-    if (hours < 48) { return "vor " + hours + " Std."; }
-    return "vor " + Math.floor(hours / 24) + " Tagen";
+    if (hours < 48) { return t("calls.age.hours", { count: hours }); }
+    return t("calls.age.days", { count: Math.floor(hours / 24) });
   }
 
   function span(cls, test, text) {
@@ -50,7 +48,7 @@
       b.disabled = true;
       if (!api.send({ type: "callback.done", callback_id: callbackId, status: status })) {
         b.disabled = false;
-        api.notice("Keine Verbindung zur Zentrale.", "error");
+        api.notice(t("calls.no_link"), "error");
       }
     });
     return b;
@@ -77,9 +75,9 @@
       li.appendChild(head);
       var meta = document.createElement("div");
       meta.className = "callback-meta";
-      var parts = [entry.terminal_name || "Terminal unbekannt"];
+      var parts = [entry.terminal_name || t("calls.callback.unknown_terminal")];
       if (entry.language) { parts.push(api.languageName(entry.language)); }
-      parts.push(REASONS[entry.reason] || entry.reason);
+      parts.push(REASONS.indexOf(entry.reason) >= 0 ? t("calls.callback.reason." + entry.reason) : entry.reason);
       meta.appendChild(span("", "callback-info", parts.join(" · ")));
       meta.appendChild(span("callback-age", "callback-age", age(entry.created)));
       li.appendChild(meta);
@@ -87,11 +85,12 @@
         open += 1;
         var actions = document.createElement("div");
         actions.className = "callback-actions";
-        actions.appendChild(button("callback-done", "Erledigt", "primary", entry.callback_id, "done"));
-        actions.appendChild(button("callback-failed", "Nicht erreicht", "", entry.callback_id, "failed"));
+        actions.appendChild(button("callback-done", t("calls.callback.done"), "primary", entry.callback_id, "done"));
+        actions.appendChild(button("callback-failed", t("calls.callback.failed"), "", entry.callback_id, "failed"));
         li.appendChild(actions);
       } else {
-        li.appendChild(span("callback-status", "callback-status", STATUS[entry.status] || entry.status));
+        li.appendChild(span("callback-status", "callback-status",
+          STATUS.indexOf(entry.status) >= 0 ? t("calls.callback.status." + entry.status) : entry.status));
       }
       el.list.appendChild(li);
     });

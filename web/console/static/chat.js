@@ -12,6 +12,7 @@
 
   var MAX_CHARS = 1000;
   var api = window.btConsole;
+  var t = api.t;
 
   function $(test) { return document.querySelector('[data-test="' + test + '"]'); }
 
@@ -29,7 +30,7 @@
     line.setAttribute("data-sender", sender);
     var who = document.createElement("span");
     who.className = "chat-who";
-    who.textContent = sender === "caseworker" ? "Sie" : "Bürger/in";
+    who.textContent = t(sender === "caseworker" ? "calls.chat.me" : "calls.chat.citizen");
     var when = document.createElement("time");
     when.className = "chat-time";
     when.textContent = clock(Date.now());
@@ -55,14 +56,14 @@
     var text = el.input.value.trim();
     if (!text || !api.callId) { return; }
     if (text.length > MAX_CHARS) {
-      api.notice("Eine Nachricht darf höchstens " + MAX_CHARS + " Zeichen haben.", "error");
+      api.notice(t("calls.chat.too_long", { max: MAX_CHARS }), "error");
       return;
     }
     if (api.send({ type: "chat", call_id: api.callId, text: text })) {
       append("caseworker", text);
       el.input.value = "";
     } else {
-      api.notice("Keine Verbindung zur Zentrale – nicht gesendet.", "error");
+      api.notice(t("calls.chat.not_sent"), "error");
     }
   });
 

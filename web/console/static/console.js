@@ -1,46 +1,37 @@
 /*
  * Bürgerterminal caseworker console (plain JS, no framework, no third-party code).
  *
- * One WebSocket to /ws/caseworker carries the signaling (protocol/messages.py). A call has
- * two peer connections, both offered by the terminal and answered here, without trickle ICE:
- *   camera: the terminal's camera and microphone (aiortc) -> shown in remote-video;
- *   screen: the terminal's kiosk browser offers recvonly audio+video -> we send our camera
- *           and microphone on it.
+ * One WebSocket to /ws/caseworker carries the signaling (protocol/messages.py). This file
+ * owns the socket and the call's state (idle -> connecting -> in-call -> idle); the other
+ * scripts hang off window.btConsole: queue.js (the queue list), media.js (the two peer
+ * connections), desk.js (presence, team), offers.js (ringing offers), transfer.js, and the
+ * in-call tools (photos, printing, chat, mute, terminal parts). Every word comes from the
+ * page's catalog (i18n.js: calls.po, desk.po).
  */
 (function () {
   "use strict";
 
   var PROTOCOL = 1;
   var SOFTWARE = "bt-console-web/0.1";
-  var ICE_WAIT_MS = 2000;
   var MAX_BACKOFF_MS = 30000;
-  var END_REASONS = {
-    hangup_terminal: "Die Bürgerin / der Bürger hat aufgelegt.",
-    hangup_caseworker: "Gespräch beendet.",
-    cancelled: "Der Anruf wurde am Terminal abgebrochen.",
-    terminal_lost: "Die Verbindung zum Terminal ist abgebrochen.",
-    caseworker_lost: "Ihre Verbindung zur Zentrale war unterbrochen.",
-    media_failed: "Die Audio-/Videoverbindung ist fehlgeschlagen."
-  };
-  // The citizen's kiosk language (call.request -> queue entry), for the caseworker in German.
-  var LANGUAGES = {
-    de: "Deutsch", en: "Englisch", uk: "Ukrainisch", ar: "Arabisch", tr: "Türkisch",
-    ls: "Leichte Sprache"
-  };
-  var ERROR_TEXTS = {
-    taken: "Eine Kollegin oder ein Kollege hat diesen Anruf bereits angenommen.",
-    busy: "Bitte beenden Sie zuerst Ihr laufendes Gespräch.",
-    not_found: "Dieser Anruf wartet nicht mehr.",
-    closed: "Das Amt ist gerade geschlossen."
-  };
+  // Why a call ended (call.ended reason) and refused requests (error code): catalog keys
+  // calls.ended.<reason> and calls.error.<code> (web/console/translations/*/calls.po).
+  var END_REASONS = ["hangup_terminal", "hangup_caseworker", "cancelled", "terminal_lost",
+    "caseworker_lost", "media_failed", "no_answer", "transferred"];
+  var ERROR_CODES = ["taken", "busy", "not_found", "closed", "invalid", "forbidden", "unavailable"];
+  // The citizen's kiosk language (call.request -> queue entry): calls.lang.<code>.
+  var LANGUAGES = ["de", "en", "uk", "ar", "tr", "ls"];
+
+  function t(key, values) { return window.btI18n ? window.btI18n.t(key, values) : key; }
+  function endText(reason) {
+    return t(END_REASONS.indexOf(reason) >= 0 ? "calls.ended." + reason : "calls.ended.hangup_caseworker");
+  }
 
   function $(test) { return document.querySelector('[data-test="' + test + '"]'); }
 
   var el = {
-    queue: $("queue"), queueEmpty: $("queue-empty"), queueCount: $("queue-count"),
-    remote: $("remote-video"), local: $("local-video"), hangup: $("hangup"),
-    callState: $("call-state"), callPeer: $("call-peer"), hint: $("stage-hint"),
-    notices: $("notices"), link: $("link-state")
+    hangup: $("hangup"), callState: $("call-state"), callPeer: $("call-peer"),
+    hint: $("stage-hint"), notices: $("notices"), link: $("link-state")
   };
 
   var api = window.btConsole = {
@@ -57,21 +48,37 @@
   var seq = 0;
   var heartbeatS = 15;
   var clockOffsetMs = 0; // server clock minus local clock
-  var entries = [];
-  var call = null; // {id, terminalName, iceServers, language}
-  var answering = null; // the queue entry being answered, for its language
-  var localStream = null;
-  var remoteStream = null;
+  var call = null; // {id, terminalName, iceServers, language, queueName, transferredBy}
+  var answering = null; // the queue entry or offer being answered, for its language
 
   // Extension points for in-call tools kept in their own scripts (photos.js): message
   // handlers by type, call-state listeners, and the page's send and notice.
   api.handlers = {};
   api.callStateListeners = [];
+  api.linkListeners = []; // called with "connecting" | "online" | "offline"
+  api.errorListeners = []; // called with each error message from the console
   api.send = function (msg) { return send(msg); };
   api.notice = function (text, kind) { notice(text, kind); };
   api.now = function () { return Date.now() + clockOffsetMs; }; // the console's clock, ms
-  api.languageName = function (code) { return code ? (LANGUAGES[code] || code) : ""; };
+  api.setClock = function (nowS) { clockOffsetMs = nowS * 1000 - Date.now(); };
+  api.iceTransportPolicy = "all"; // welcome.ice_transport_policy: "relay" forces TURN
+  api.languageName = function (code) {
+    return code ? (LANGUAGES.indexOf(code) >= 0 ? t("calls.lang." + code) : code) : "";
+  };
   api.language = null; // the current call's citizen language
+  api.t = t;
+  // Who is signed in (rendered into <main data-role data-caseworker-id>), for desk.js.
+  var main = document.querySelector("main.layout");
+  api.role = (main && main.getAttribute("data-role")) || "caseworker";
+  // desk.js replaces this: whether the queue's answer buttons are enabled (presence).
+  api.canAnswer = function () { return true; };
+  api.refresh = function () { /* queue.js */ };
+  api.titleNote = ""; // offers.js: "Incoming call" in the tab's title while one rings
+  api.entries = function () { return []; }; // queue.js
+  api.answer = function (callId, info) { return answer(callId, info); };
+  api.mediaConnected = function () { if (api.state === "connecting") { setCallState("in-call"); } };
+  api.dispatch = function (msg) { handle(msg); }; // one message as if from the socket
+  api.endedText = null; // transfer.js: the notice for a call that ended because it was handed on
 
   // --- notices ------------------------------------------------------------------------
   function notice(text, kind) {
@@ -83,7 +90,7 @@
     span.textContent = text;
     var close = document.createElement("button");
     close.type = "button";
-    close.setAttribute("aria-label", "Hinweis schließen");
+    close.setAttribute("aria-label", t("calls.notice.close"));
     close.textContent = "×";
     close.addEventListener("click", function () { box.remove(); });
     box.appendChild(span);
@@ -97,8 +104,8 @@
   function setLink(state) {
     api.link = state;
     el.link.setAttribute("data-state", state);
-    el.link.querySelector(".link-text").textContent =
-      state === "online" ? "Verbunden" : state === "offline" ? "Getrennt – verbinde neu …" : "Verbinde …";
+    el.link.querySelector(".link-text").textContent = t("calls.link." + state);
+    api.linkListeners.forEach(function (listener) { listener(state); });
   }
 
   function send(msg) {
@@ -127,12 +134,9 @@
       ws = null;
       clearInterval(pingTimer);
       setLink("offline");
-      // The queue is only true while connected: a stale entry must not look answerable.
-      entries = [];
-      renderQueue();
-      if (call || api.state !== "idle") { endCall(END_REASONS.caseworker_lost); }
+      if (call || api.state !== "idle") { endCall(endText("caseworker_lost")); }
       if (event.code === 4400) {
-        notice("Diese Seite ist veraltet. Bitte neu laden.", "error");
+        notice(t("calls.page_outdated"), "error");
         return;
       }
       if (!opened) { checkSession(); }
@@ -154,6 +158,7 @@
     switch (msg.type) {
       case "welcome":
         heartbeatS = msg.heartbeat_s || 15;
+        api.iceTransportPolicy = msg.ice_transport_policy === "relay" ? "relay" : "all";
         backoffMs = 1000;
         setLink("online");
         clearInterval(pingTimer);
@@ -161,221 +166,91 @@
         break;
       case "pong":
         break;
-      case "queue":
-        clockOffsetMs = msg.now * 1000 - Date.now();
-        entries = msg.entries;
-        renderQueue();
-        break;
       case "call.assigned":
         if (api.state === "idle") { // hung up while the answer was on its way
           send({ type: "call.hangup", call_id: msg.call_id });
           break;
         }
-        var language = answering && answering.call_id === msg.call_id ? answering.language : null;
+        var known = answering && answering.call_id === msg.call_id ? answering : {};
         call = {
           id: msg.call_id, terminalName: msg.terminal_name, iceServers: msg.ice_servers || [],
-          language: language || null
+          language: msg.language || known.language || null,
+          queueName: msg.queue_name || known.queue_name || null,
+          transferredBy: msg.transferred_by || known.transferred_by || null
         };
         api.callId = msg.call_id;
         api.language = call.language;
-        el.callPeer.textContent = "Gespräch mit " + msg.terminal_name;
-        if (call.language) {
-          var lang = document.createElement("span");
-          lang.className = "lang-badge";
-          lang.setAttribute("data-test", "call-language");
-          lang.textContent = "Sprache: " + api.languageName(call.language);
-          el.callPeer.appendChild(document.createTextNode(" "));
-          el.callPeer.appendChild(lang);
-        }
+        showPeer();
         setCallState("connecting");
         break;
       case "rtc.offer":
         if (call && msg.call_id === call.id) {
-          answerOffer(msg.leg, msg.sdp).catch(function (err) {
-            notice("Verbindungsaufbau fehlgeschlagen: " + err, "error");
+          api.media.answerOffer(call, msg.leg, msg.sdp).catch(function (err) {
+            notice(t("calls.connect_failed", { error: String(err) }), "error");
           });
         }
         break;
       case "call.ended":
-        if (call && msg.call_id === call.id) { endCall(END_REASONS[msg.reason] || "Gespräch beendet."); }
+        if (call && msg.call_id === call.id) {
+          endCall(api.endedText ? (api.endedText(msg) || endText(msg.reason)) : endText(msg.reason));
+        }
         break;
       case "error":
-        notice(ERROR_TEXTS[msg.code] || ("Fehler: " + msg.message), "error");
+        notice(ERROR_CODES.indexOf(msg.code) >= 0 ? t("calls.error." + msg.code)
+          : t("calls.error.other", { message: msg.message }), "error");
         if (!call && api.state === "connecting") { endCall(null); }
+        api.errorListeners.forEach(function (listener) { listener(msg); });
         break;
       default:
         if (api.handlers[msg.type]) { api.handlers[msg.type](msg); }
     }
   }
 
-  // --- queue --------------------------------------------------------------------------------
-  function fmtWait(seconds) {
-    var s = Math.max(0, Math.floor(seconds));
-    var m = Math.floor(s / 60);
-    return (m < 10 ? "0" : "") + m + ":" + (s % 60 < 10 ? "0" : "") + (s % 60);
-  }
-
-  function waitedS(entry) { return (Date.now() + clockOffsetMs) / 1000 - entry.since; }
-
-  function renderQueue() {
-    el.queue.textContent = "";
-    entries.forEach(function (entry) {
-      var li = document.createElement("li");
-      li.className = "queue-item";
-      li.setAttribute("data-test", "queue-item");
-      li.setAttribute("data-call-id", entry.call_id);
-      var info = document.createElement("div");
-      var name = document.createElement("div");
-      name.className = "name";
-      name.setAttribute("data-test", "queue-terminal");
-      name.textContent = entry.terminal_name;
-      var waited = document.createElement("div");
-      waited.className = "waited";
-      waited.setAttribute("data-test", "queue-waited");
-      info.appendChild(name);
-      if (entry.language) {
-        var lang = document.createElement("span");
-        lang.className = "lang-badge";
-        lang.setAttribute("data-test", "queue-language");
-        lang.textContent = api.languageName(entry.language);
-        name.appendChild(document.createTextNode(" "));
-        name.appendChild(lang);
-      }
-      info.appendChild(waited);
-      var button = document.createElement("button");
-      button.type = "button";
-      button.className = "primary";
-      button.setAttribute("data-test", "answer");
-      button.textContent = "Annehmen";
-      button.addEventListener("click", function () { answer(entry.call_id); });
-      li.appendChild(info);
-      li.appendChild(button);
-      el.queue.appendChild(li);
-    });
-    el.queueCount.textContent = String(entries.length);
-    el.queueEmpty.hidden = entries.length > 0;
-    tick();
-  }
-
-  function tick() {
-    var items = el.queue.querySelectorAll('[data-test="queue-item"]');
-    for (var i = 0; i < items.length && i < entries.length; i++) {
-      var w = waitedS(entries[i]);
-      var label = items[i].querySelector(".waited");
-      label.textContent = "wartet seit " + fmtWait(w);
-      label.classList.toggle("long", w >= 300);
-      items[i].querySelector("button").disabled = api.state !== "idle";
-    }
-    document.title = (entries.length ? "(" + entries.length + ") " : "") + "Bürgerterminal – Sachbearbeitung";
-  }
-
   // --- call ----------------------------------------------------------------------------------
   function setCallState(state) {
     api.state = state;
     el.callState.setAttribute("data-state", state);
-    el.callState.textContent = state === "in-call" ? "Im Gespräch" : state === "connecting" ? "Verbinde …" : "Bereit";
+    el.callState.textContent = t("calls.state." + state);
     el.hangup.disabled = state === "idle";
     el.hint.hidden = state !== "idle";
-    tick();
+    api.refresh();
     api.callStateListeners.forEach(function (listener) { listener(state, api.callId); });
   }
 
-  async function answer(callId) {
-    if (api.state !== "idle") { return; }
-    answering = entries.find(function (e) { return e.call_id === callId; }) || null;
+  function showPeer() {
+    el.callPeer.textContent = t("calls.peer", { terminal: call.terminalName });
+    function badge(cls, test, text) {
+      var node = document.createElement("span");
+      node.className = cls;
+      node.setAttribute("data-test", test);
+      node.textContent = text;
+      el.callPeer.appendChild(document.createTextNode(" "));
+      el.callPeer.appendChild(node);
+    }
+    if (call.language) {
+      badge("lang-badge", "call-language", t("calls.language", { language: api.languageName(call.language) }));
+    }
+    if (call.queueName) { badge("queue-badge", "call-queue", call.queueName); }
+    if (call.transferredBy) {
+      badge("transferred-by", "call-transferred-by", t("calls.transferred_by", { name: call.transferredBy }));
+    }
+  }
+
+  async function answer(callId, info) {
+    if (api.state !== "idle") { return false; }
+    answering = info || api.entries().find(function (e) { return e.call_id === callId; }) || null;
     setCallState("connecting");
-    await startLocalMedia();
+    await api.media.start();
     if (!send({ type: "call.answer", call_id: callId })) {
-      notice("Keine Verbindung zur Zentrale.", "error");
+      notice(t("calls.no_link"), "error");
       endCall(null);
+      return false;
     }
-  }
-
-  async function startLocalMedia() {
-    if (localStream) { return; }
-    try {
-      localStream = await navigator.mediaDevices.getUserMedia({ video: true, audio: true });
-      el.local.srcObject = localStream;
-      el.local.classList.add("live");
-    } catch (err) {
-      localStream = null;
-      notice("Kamera oder Mikrofon nicht verfügbar – das Gespräch läuft ohne Ihr Bild und Ihren Ton.", "error");
-    }
-  }
-
-  function iceServers() {
-    return (call ? call.iceServers : []).map(function (s) {
-      var out = { urls: s.urls };
-      if (s.username) { out.username = s.username; }
-      if (s.credential) { out.credential = s.credential; }
-      return out;
-    });
-  }
-
-  async function answerOffer(leg, sdp) {
-    if (leg !== "camera" && leg !== "screen") { return; }
-    var callId = call.id;
-    if (api.pcs[leg]) { api.pcs[leg].close(); }
-    var pc = new RTCPeerConnection({ iceServers: iceServers() });
-    api.pcs[leg] = pc;
-    pc.addEventListener("connectionstatechange", function () {
-      if (pc.connectionState === "connected" && api.state === "connecting") { setCallState("in-call"); }
-      if (pc.connectionState === "failed" && api.pcs[leg] === pc) {
-        notice("Die Audio-/Videoverbindung ist gestört.", "error");
-      }
-    });
-    if (leg === "camera") {
-      pc.addEventListener("track", function (event) {
-        if (!remoteStream) { remoteStream = new MediaStream(); }
-        remoteStream.addTrack(event.track);
-        el.remote.srcObject = remoteStream;
-        el.remote.play().catch(function () { /* autoplay policy: shown once clicked */ });
-      });
-    }
-    await pc.setRemoteDescription({ type: "offer", sdp: sdp });
-    if (leg === "screen") {
-      var tracks = localStream ? localStream.getTracks() : [];
-      for (var t of pc.getTransceivers()) {
-        var kind = t.receiver.track.kind;
-        var track = tracks.find(function (x) { return x.kind === kind; }) || null;
-        if (track) {
-          await t.sender.replaceTrack(track);
-          t.direction = "sendonly";
-        } else {
-          t.direction = "inactive";
-        }
-      }
-    }
-    await pc.setLocalDescription(await pc.createAnswer());
-    await iceComplete(pc);
-    if (!call || call.id !== callId || api.pcs[leg] !== pc) { return; }
-    send({ type: "rtc.answer", call_id: callId, leg: leg, sdp: pc.localDescription.sdp });
-  }
-
-  function iceComplete(pc) {
-    if (pc.iceGatheringState === "complete") { return Promise.resolve(); }
-    return new Promise(function (resolve) {
-      var timer = setTimeout(done, ICE_WAIT_MS);
-      function done() {
-        clearTimeout(timer);
-        pc.removeEventListener("icegatheringstatechange", check);
-        resolve();
-      }
-      function check() { if (pc.iceGatheringState === "complete") { done(); } }
-      pc.addEventListener("icegatheringstatechange", check);
-    });
+    return true;
   }
 
   function endCall(reason) {
-    ["camera", "screen"].forEach(function (leg) {
-      if (api.pcs[leg]) { api.pcs[leg].close(); api.pcs[leg] = null; }
-    });
-    if (localStream) { localStream.getTracks().forEach(function (t) { t.stop(); }); }
-    localStream = null;
-    remoteStream = null;
-    el.local.srcObject = null;
-    el.local.classList.remove("live");
-    el.remote.srcObject = null;
+    api.media.stop();
     el.callPeer.textContent = "";
     call = null;
     answering = null;
@@ -390,8 +265,9 @@
     endCall(null);
   });
 
-  setInterval(tick, 1000);
   setCallState("idle");
-  renderQueue();
-  connect();
+  // Connect once every deferred script has run (DOMContentLoaded): a message that arrived
+  // while a later script was still loading would find no handler and be lost (the first
+  // queue, presence or office status).
+  document.addEventListener("DOMContentLoaded", connect);
 })();

@@ -5,29 +5,25 @@
  * uploads it to POST /api/v1/calls/<call_id>/print (X-CSRF-Token header, body
  * application/pdf, at most 20 MiB); the console hands it to the terminal, which prints it
  * and reports print.status (queued, printing, done or failed) over the signaling socket.
- * The status line shows the newest job's progress in plain German. A status may arrive
- * before the upload's response names the job, so statuses are kept by job id.
+ * The status line shows the newest job's progress in plain words, in the page's language
+ * (printing.po). A status may arrive before the upload's response names the job, so
+ * statuses are kept by job id.
  */
 (function () {
   "use strict";
 
   var MAX_BYTES = 20 * 1024 * 1024;
   var api = window.btConsole;
-  var TEXTS = {
-    sending: "Wird an das Terminal gesendet …",
-    queued: "Am Terminal angekommen – wartet auf den Drucker …",
-    printing: "Wird gedruckt …",
-    done: "Gedruckt. Das Blatt liegt im Ausgabefach des Terminals.",
-    failed: "Drucken fehlgeschlagen."
-  };
+  var t = function (key, values) { return window.btI18n.t(key, values); };
+  var STATES = ["sending", "queued", "printing", "done", "failed"]; // printing.<state>
   var UPLOAD_ERRORS = {
-    413: "Die Datei ist größer als 20 MB.",
-    415: "Bitte eine PDF-Datei wählen.",
-    400: "Die Datei ist kein PDF.",
-    404: "Das Gespräch ist schon beendet.",
-    429: "Das Terminal holt die vorigen Formulare noch ab. Bitte kurz warten.",
-    503: "Die Zentrale ist ausgelastet. Bitte gleich noch einmal versuchen.",
-    403: "Die Sitzung ist abgelaufen. Bitte die Seite neu laden."
+    413: "printing.too_large",
+    415: "printing.not_pdf_type",
+    400: "printing.not_pdf",
+    404: "printing.call_over",
+    429: "printing.busy",
+    503: "printing.overloaded",
+    403: "printing.session"
   };
 
   function $(test) { return document.querySelector('[data-test="' + test + '"]'); }
@@ -57,9 +53,9 @@
   }
 
   function showJob(msg) {
-    var text = TEXTS[msg.status] || msg.status;
+    var text = STATES.indexOf(msg.status) >= 0 ? t("printing." + msg.status) : msg.status;
     if (msg.status === "failed" && /no printer/.test(msg.message || "")) {
-      text = "Dieses Terminal hat keinen Drucker.";
+      text = t("printing.no_printer");
     }
     show(msg.status, text, msg.message);
   }
@@ -68,10 +64,10 @@
     var callId = api.callId;
     var file = el.file.files && el.file.files[0];
     if (!file || api.state !== "in-call" || !callId) { return; }
-    if (file.size > MAX_BYTES) { show("failed", UPLOAD_ERRORS[413]); return; }
+    if (file.size > MAX_BYTES) { show("failed", t(UPLOAD_ERRORS[413])); return; }
     uploading = true;
     jobId = null;
-    show("sending", TEXTS.sending);
+    show("sending", t("printing.sending"));
     render();
     try {
       var res = await fetch("/api/v1/calls/" + encodeURIComponent(callId) + "/print", {
@@ -81,7 +77,8 @@
         body: file
       });
       if (res.status !== 202) {
-        show("failed", UPLOAD_ERRORS[res.status] || ("Senden fehlgeschlagen (" + res.status + ")."));
+        var key = UPLOAD_ERRORS[res.status];
+        show("failed", key ? t(key) : t("printing.send_failed", { status: res.status }));
         return;
       }
       var body = await res.json();
@@ -90,7 +87,7 @@
       if (statuses[jobId]) { showJob(statuses[jobId]); }
       el.file.value = "";
     } catch (err) {
-      show("failed", "Keine Verbindung zur Zentrale – nicht gesendet.");
+      show("failed", t("printing.no_link"));
     } finally {
       uploading = false;
       render();
@@ -108,7 +105,7 @@
       // The terminal cancels unfinished jobs when the call ends; a final line stays visible.
       var shown = el.status.getAttribute("data-state");
       if (shown === "sending" || shown === "queued" || shown === "printing") {
-        show("failed", "Gespräch beendet – der Druckauftrag wurde abgebrochen.");
+        show("failed", t("printing.cancelled"));
       }
       jobId = null;
       Object.keys(statuses).forEach(function (key) { delete statuses[key]; });

@@ -10,19 +10,16 @@
 
   var api = window.btConsole;
   if (!api) { return; }
+  var t = api.t;
   var PARTS_POLL_MS = 5000;
-  var CARD_NAMES = {
-    eid: "Personalausweis",
-    egk: "Gesundheitskarte (eGK)",
-    girocard: "girocard",
-    unknown: "unbekannte Karte"
-  };
-  var PART_NAMES = {
-    camera: "Kamera", microphone: "Mikrofon", audio: "Audio", button: "Taster",
-    leds: "Leuchten", handset: "Hörer", printer: "Drucker", card_reader: "Kartenleser",
-    speaker: "Lautsprecher"
-  };
-  var STATE_NAMES = { ok: "bereit", missing: "fehlt", failed: "gestört" };
+  // Catalog keys calls.card.<type>, calls.part.<name>, calls.part_state.<state> (calls.po).
+  var CARDS = ["eid", "egk", "girocard", "unknown"];
+  var PARTS = ["camera", "microphone", "audio", "button", "leds", "handset", "printer",
+    "card_reader", "speaker"];
+  var STATES = ["ok", "missing", "failed"];
+  function cardName(card) { return t("calls.card." + (CARDS.indexOf(card) >= 0 ? card : "unknown")); }
+  function partName(name) { return PARTS.indexOf(name) >= 0 ? t("calls.part." + name) : name; }
+  function stateName(value) { return STATES.indexOf(value) >= 0 ? t("calls.part_state." + value) : value; }
 
   function $(test) { return document.querySelector('[data-test="' + test + '"]'); }
   var cardEl = $("card");
@@ -34,7 +31,7 @@
     api.card = card || null;
     cardEl.hidden = !card;
     cardEl.setAttribute("data-card", card || "");
-    cardEl.textContent = card ? "Karte eingesteckt: " + (CARD_NAMES[card] || CARD_NAMES.unknown) : "";
+    cardEl.textContent = card ? t("calls.card.inserted", { card: cardName(card) }) : "";
   }
 
   function renderParts(parts) {
@@ -46,10 +43,10 @@
       chip.className = "part-chip";
       chip.setAttribute("data-part", name);
       chip.setAttribute("data-state", value);
-      var good = value === "ok" || CARD_NAMES.hasOwnProperty(value);
-      chip.classList.add(good ? "part-ok" : "part-bad");
-      var shown = name === "card_reader" && CARD_NAMES[value] ? CARD_NAMES[value] : (STATE_NAMES[value] || value);
-      chip.textContent = (PART_NAMES[name] || name) + ": " + shown;
+      var isCard = CARDS.indexOf(value) >= 0;
+      chip.classList.add(value === "ok" || isCard ? "part-ok" : "part-bad");
+      var shown = name === "card_reader" && isCard ? cardName(value) : stateName(value);
+      chip.textContent = partName(name) + ": " + shown;
       partsEl.appendChild(chip);
     });
     partsEl.hidden = names.length === 0;

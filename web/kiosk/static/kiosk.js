@@ -97,13 +97,20 @@ async function wipe() {
 function fill(s) {
   const name = kiosk.screen;
   if (name === "welcome") screens.welcome(s);
+  if (name === "info") screens.info(s, chooseService);
   if (name === "closed") screens.closed(s);
   if (name === "waiting" || name === "no-answer") screens.waiting(s);
+  if (name === "no-answer") screens.noAnswer(s);
   if (name === "in-call") screens.inCall(s);
   if (name === "thanks") screens.thanks(s);
   if (name === "offline") screens.offline(s);
   talk.render(s.chat, s.caseworker, false);
   callback.render(s.callback);
+}
+
+/** The citizen chose a service on the info screen: continue with it. */
+function chooseService(queueId) {
+  post("/api/continue", { language: i18n.code(), queue_id: queueId });
 }
 
 function spoken(sec) {
@@ -119,9 +126,12 @@ async function render(s) {
   kiosk.state = state;
   main.dataset.state = document.body.dataset.state = state;
   main.dataset.screen = document.body.dataset.screen = name;
-  if (changed) {
+  // The console gave up on the call (no_answer): nothing to wait for, the form at once.
+  const gaveUp = name === "no-answer" && state !== "queued" && !callbackOpen;
+  if (changed || gaveUp) {
     if (name === "welcome") await wipe();
     if (name !== "no-answer") callbackOpen = false;
+    if (gaveUp) callbackOpen = true;
     kiosk.screen = name;
     for (const sec of main.querySelectorAll("section")) sec.hidden = sec.dataset.screen !== name;
     placeShared(name);
@@ -230,7 +240,8 @@ function connect() {
     queue = queue.then(() => render(s)).catch((err) => console.warn("render", err));
   });
   events.addEventListener("screen-offer", (ev) => {
-    rtc.offer(JSON.parse(ev.data).ice_servers).catch((err) => console.warn("screen offer", err));
+    const data = JSON.parse(ev.data);
+    rtc.offer(data.ice_servers, data.ice_transport_policy).catch((err) => console.warn("screen offer", err));
   });
   events.addEventListener("screen-answer", (ev) => rtc.answer(JSON.parse(ev.data).sdp));
   events.addEventListener("screen-close", rtc.close);

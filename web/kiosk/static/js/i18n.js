@@ -113,3 +113,20 @@ export function today(timeZone) {
     return 0;
   }
 }
+
+/** A local date "YYYY-MM-DD" as "Donnerstag, 24. Dezember" in the current language. */
+export function date(iso) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const opts = { weekday: "long", day: "numeric", month: "long", timeZone: "UTC" };
+  return new Intl.DateTimeFormat(locale(), opts).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
+/** Today's date "YYYY-MM-DD" in timeZone (the office's), or "" when the zone is unknown. */
+export function todayIso(timeZone) {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" })
+      .format(new Date());
+  } catch (err) {
+    return "";
+  }
+}

@@ -30,9 +30,11 @@ export function screenLeg(kiosk, video) {
     });
   }
 
-  async function offer(iceServers) {
+  async function offer(iceServers, policy) {
     close();
-    const pc = new RTCPeerConnection({ iceServers: iceServers || [] });
+    // policy: the console's ice_transport_policy ("relay" forces TURN), when the daemon passes it
+    const iceTransportPolicy = policy === "relay" ? "relay" : "all";
+    const pc = new RTCPeerConnection({ iceServers: iceServers || [], iceTransportPolicy });
     kiosk.pc = pc;
     kiosk.framesDecoded = 0;
     const stream = new MediaStream();

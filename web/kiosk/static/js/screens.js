@@ -5,7 +5,7 @@
 "use strict";
 
 import { $ } from "./api.js";
-import { minutes, number, t, today, weekday, when } from "./i18n.js";
+import { date, minutes, number, t, today, todayIso, weekday, when } from "./i18n.js";
 
 const REASONS = {
   cancelled: "reason.cancelled",
@@ -35,9 +35,13 @@ function nextOpen(office) {
 function hours(office) {
   const list = $("office-hours");
   const now = today(office.timezone);
+  // A holiday or special hours today replace today's weekly hours in the list.
+  const iso = todayIso(office.timezone);
+  const special = (office.exceptions || []).filter((e) => e.day === iso);
   const items = [];
   for (let day = 1; day <= 7; day++) {
-    const spans = office.hours.filter((h) => h.weekday === day);
+    let spans = office.hours.filter((h) => h.weekday === day);
+    if (day === now && special.length) spans = special.filter((e) => e.opens && e.closes);
     const li = document.createElement("li");
     const name = document.createElement("span");
     name.className = "day";
@@ -70,12 +74,82 @@ function hours(office) {
   list.replaceChildren(...items);
 }
 
-/** The welcome screen: office state, figures and the weekly hours. */
+/** Holidays and special hours of the coming weeks, one line per date, into a list. */
+function exceptions(list, office) {
+  const days = new Map();
+  for (const e of (office && office.exceptions) || []) {
+    if (!days.has(e.day)) days.set(e.day, []);
+    days.get(e.day).push(e);
+  }
+  const items = [];
+  for (const [day, rows] of days) {
+    const li = document.createElement("li");
+    const name = document.createElement("span");
+    name.className = "day";
+    name.textContent = date(day);
+    const times = document.createElement("span");
+    times.className = "times";
+    const open = rows.filter((e) => e.opens && e.closes);
+    if (open.length) {
+      for (const e of open) {
+        const span = document.createElement("span");
+        span.textContent = t("office.span", { opens: e.opens, closes: e.closes });
+        times.append(span);
+      }
+    } else {
+      times.textContent = t("office.day-closed");
+      li.classList.add("shut");
+    }
+    const note = rows.map((e) => e.note).filter(Boolean).join(", ");
+    if (note) {
+      const small = document.createElement("span");
+      small.className = "note";
+      small.lang = "de"; // written by the municipality, in German
+      small.textContent = note;
+      name.append(small);
+    }
+    li.append(name, times);
+    items.push(li);
+  }
+  list.replaceChildren(...items);
+  list.closest("[data-exceptions]").hidden = !items.length;
+}
+
+let servicesKey = ""; // rebuild the buttons only when the offered services change
+
+/** The info screen: with several services, one big button each instead of "continue". */
+export function info(s, choose) {
+  const services = (s.office && s.office.services) || [];
+  const several = services.length > 1;
+  q("[data-services]").hidden = !several;
+  $("continue").hidden = several;
+  q("[data-camera-continue]").hidden = several; // the privacy promise names the right button
+  q("[data-camera-service]").hidden = !several;
+  const key = JSON.stringify(services);
+  if (key === servicesKey) return;
+  servicesKey = key;
+  const items = services.map((svc) => {
+    const li = document.createElement("li");
+    const btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "service";
+    btn.dataset.test = `service-${svc.queue_id}`;
+    btn.lang = "de"; // the municipality names its services in German
+    btn.textContent = svc.name;
+    btn.addEventListener("click", () => choose(svc.queue_id));
+    li.append(btn);
+    return li;
+  });
+  $("services").replaceChildren(...items);
+}
+
+/** The welcome screen: office name and state, figures, the weekly hours and exceptions. */
 export function welcome(s) {
   const office = s.office;
   const box = q("[data-office]");
   box.hidden = !office;
   if (!office) return;
+  setText($("office-name"), office.office || "");
   const state = $("office-state");
   state.textContent = t(office.open ? "office.open-now" : "office.closed-now");
   state.dataset.open = String(office.open);
@@ -86,15 +160,42 @@ export function welcome(s) {
     ? t("office.wait", { duration: minutes(office.estimated_wait_s) }) : "";
   setText($("office-wait"), wait);
   hours(office);
+  exceptions($("office-exceptions"), office);
 }
 
-/** The closed screen: when the office opens next. */
+/** The closed screen: when the office opens next, and the coming holidays. */
 export function closed(s) {
   setText(q("[data-closed-next]"), nextOpen(s.office));
+  exceptions($("closed-exceptions"), s.office);
 }
 
-/** The waiting screen: position and estimated wait. */
+/** The no-answer screen: still waiting (choose), or the console gave up (callback only). */
+export function noAnswer(s) {
+  const over = s.state !== "queued";
+  q("[data-waiting-lead]").hidden = over;
+  q("[data-ended-lead]").hidden = !over;
+  q("[data-no-answer-choice]").hidden = over;
+  const sec = q('section[data-screen="no-answer"]');
+  sec.classList.toggle("ended", over);
+  // Nothing to cancel once the console ended the call: the button says "back".
+  const slot = sec.querySelector(':scope > .actions > [data-slot="hangup"]');
+  slot.dataset.label = over ? "common.back" : "common.cancel";
+  const btn = slot.querySelector("button");
+  if (btn) {
+    btn.dataset.i18n = slot.dataset.label;
+    btn.textContent = t(slot.dataset.label);
+  }
+}
+
+/** The waiting screen: to whom a transferred call goes, the service, position and wait. */
 export function waiting(s) {
+  const tr = s.transfer;
+  let handed = "";
+  if (tr && tr.kind === "caseworker") handed = t("transfer.to-caseworker", { name: tr.to });
+  else if (tr) handed = t("transfer.to-queue", { queue: tr.to });
+  setText($("transfer"), handed);
+  const several = s.office && s.office.services && s.office.services.length > 1;
+  setText($("queue-name"), s.queue && several && !tr ? t("waiting.queue", { queue: s.queue }) : "");
   $("position").textContent = s.position
     ? t("waiting.position", { position: number(s.position) })
     : t("waiting.position-unknown");
