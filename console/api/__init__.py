@@ -49,6 +49,7 @@ API_MODULES: tuple[str, ...] = (
     "console.routes.terminals",
     "console.routes.inbox",
     "console.routes.photos",
+    "console.routes.printing",
 )
 """Every module whose ``OPENAPI`` fragment goes into the OpenAPI document."""
 

@@ -5,9 +5,10 @@ uploads it, the hub keeps it in memory (:class:`console.printing.PrintJobs`) and
 ``print.request`` to the call's terminal, which fetches ``GET /api/v1/print-jobs/<job_id>``
 with its Bearer credential. Progress comes back as ``print.status`` over the sockets.
 
-Upload checks, cheapest first: 401 without a signed-in caseworker; 403 unless the session's
-CSRF token is in ``X-CSRF-Token`` (a cross-site form could otherwise post a PDF with the
-caseworker's cookie); 415 unless ``Content-Type: application/pdf``; 413 above 20 MiB
+Upload checks, cheapest first: 401 without a signed-in caseworker or API token
+(:func:`console.authz.require`); 403 for a session request unless its CSRF token is in
+``X-CSRF-Token`` (a cross-site form could otherwise post a PDF with the caseworker's
+cookie); 415 unless ``Content-Type: application/pdf``; 413 above 20 MiB
 (announced or actual); 400 unless the body starts with ``%PDF-``; 404 unless the caseworker
 has the live call ``call_id``; 429/503 when the store's bounds are hit. Deeper checks of the
 PDF happen on the terminal, right before printing.
@@ -21,21 +22,20 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from quart import Blueprint, Response, jsonify, request, session
+from quart import Blueprint, Response, jsonify, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from console.auth import csrf_valid
+from console.authz import require
 from console.bodies import SizedRequest
 from console.printing import MAX_PDF_BYTES, PrintRefusedError
+from console.roles import Role
 from console.routes.enroll import api_error
 from console.routes.terminal_ws import authenticate
 from console.services import services
-from console.sessions import signed_in
 
 bp = Blueprint("printing", __name__)
 
 UPLOAD_PATH = re.compile(r"/api/v1/calls/[^/]{1,128}/print")
-CSRF_HEADER = "X-CSRF-Token"
 
 
 @bp.record_once
@@ -69,11 +69,7 @@ def print_sized_request(current: type[Any]) -> type[SizedRequest]:
 async def upload(call_id: str) -> tuple[Response, int]:
     """Accept a PDF for the caseworker's current call and tell the terminal to fetch it."""
     svc = services()
-    record = await signed_in(svc.store, session)
-    if record is None:
-        return api_error(401, "unauthorized", "sign in first")
-    if not csrf_valid(session, request.headers.get(CSRF_HEADER)):
-        return api_error(403, "csrf", f"the {CSRF_HEADER} header is missing or wrong")
+    who = await require(Role.CASEWORKER)
     if request.mimetype != "application/pdf":
         return api_error(415, "unsupported_media_type", "the body must be application/pdf")
     length = request.content_length
@@ -86,7 +82,7 @@ async def upload(call_id: str) -> tuple[Response, int]:
     if not isinstance(pdf, bytes) or not pdf.startswith(b"%PDF-"):
         return api_error(400, "not_pdf", "the body is not a PDF (it must start with %PDF-)")
     try:
-        job = svc.hub.send_print(record.id, call_id, pdf)
+        job = svc.hub.send_print(who.caseworker_id, call_id, pdf)
     except PrintRefusedError as err:
         return api_error(err.status, err.code, err.message)
     if job is None:
@@ -111,3 +107,77 @@ async def download(job_id: str) -> tuple[Response, int]:
 
 def _too_large() -> tuple[Response, int]:
     return api_error(413, "too_large", f"a PDF may be at most {MAX_PDF_BYTES} bytes")
+
+
+def _error(text: str) -> dict[str, Any]:
+    body = {"$ref": "#/components/schemas/ErrorBody"}
+    return {"description": text, "content": {"application/json": {"schema": body}}}
+
+
+_PDF = {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}
+OPENAPI: dict[str, Any] = {
+    "paths": {
+        "/api/v1/calls/{call_id}/print": {
+            "post": {
+                "summary": "Send a PDF to the printer of the terminal in the caseworker's call",
+                "tags": ["printing"],
+                "security": [{"bearer": []}, {"session": []}],
+                "parameters": [
+                    {
+                        "name": "call_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                    }
+                ],
+                "requestBody": {"required": True, "content": _PDF},
+                "responses": {
+                    "202": {
+                        "description": "the terminal was told to fetch and print it",
+                        "content": {
+                            "application/json": {
+                                "schema": {"$ref": "#/components/schemas/PrintAccepted"}
+                            }
+                        },
+                    },
+                    "400": _error("the body is not a PDF"),
+                    "401": _error("no session or API token"),
+                    "403": _error("CSRF header missing for a session request"),
+                    "404": _error("no such call of yours"),
+                    "413": _error("larger than 20 MiB"),
+                    "415": _error("not application/pdf"),
+                    "429": _error("too many print jobs waiting"),
+                    "503": _error("print store full"),
+                },
+            }
+        },
+        "/api/v1/print-jobs/{job_id}": {
+            "get": {
+                "summary": "The call's terminal fetches a waiting PDF, once",
+                "description": "Needs the terminal's Bearer credential (not an API token).",
+                "tags": ["printing"],
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "job_id",
+                        "in": "path",
+                        "required": True,
+                        "schema": {"type": "string", "minLength": 1, "maxLength": 128},
+                    }
+                ],
+                "responses": {
+                    "200": {"description": "the PDF", "content": _PDF},
+                    "401": _error("no terminal credential"),
+                    "404": _error("no such job for this terminal, or already fetched"),
+                },
+            }
+        },
+    },
+    "schemas": {
+        "PrintAccepted": {
+            "type": "object",
+            "properties": {"job_id": {"type": "string"}, "size": {"type": "integer"}},
+            "required": ["job_id", "size"],
+        }
+    },
+}

@@ -21,9 +21,6 @@ from tests.console.conftest import RunningConsole
 
 UNDOCUMENTED = {
     ("POST", "/api/v1/enroll"),  # the terminal's own endpoint, described in docs/protocol.md
-    # console/routes/printing.py has no OPENAPI fragment yet (no owner this round):
-    ("POST", "/api/v1/calls/{call_id}/print"),
-    ("GET", "/api/v1/print-jobs/{job_id}"),
 }
 """API routes deliberately left out of the document."""
 
