@@ -24,6 +24,9 @@ from protocol.messages import (
     TerminalRestart,
 )
 
+CLOSE_REVOKED = 4403
+"""Close code for a terminal whose registration was deleted by an admin."""
+
 
 class CallTools:
     """Photos, printing, cards and per-terminal queries over the hub's state."""
@@ -126,6 +129,17 @@ class CallTools:
         if terminal is None:
             return False
         terminal[1].send(TerminalRestart(reason=reason))
+        return True
+
+    def drop_terminal(self, terminal_id: str, reason: str) -> bool:
+        """Close a terminal's connection (it was deleted: its credential no longer works).
+
+        Its socket handler then disconnects it, which ends its call as ``terminal_lost``.
+        """
+        terminal = self._terminals.get(terminal_id)
+        if terminal is None:
+            return False
+        terminal[1].close(CLOSE_REVOKED, reason)
         return True
 
     # --- ICE servers with per-recipient TURN credentials (console/turn.py) ---------------------

@@ -141,6 +141,7 @@ async def delete_terminal(terminal_id: str) -> Response:
     who = await require(Role.ADMIN)
     svc = services()
     await TerminalAdminStore(svc.store.db).delete(who.municipality_id, terminal_id)
+    svc.hub.drop_terminal(terminal_id, "this terminal was removed by an admin")
     svc.audit.record(who.municipality_id, actor(who), "terminal.delete", "terminal", terminal_id)
     svc.directory_changed.set()
     return no_content()

@@ -11,12 +11,13 @@ import pytest
 
 from console.app import create_app
 from console.config import ConsoleConfig
+from console.hub_tools import CLOSE_REVOKED
 from console.services import EXTENSION_KEY
 from console.store import Store
 from console.store.admin_offices import OfficeStore
 from tests.console.admin_setup import Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed, cheap_passwords
-from tests.console.helpers import login
+from tests.console.helpers import login, terminal
 
 pytestmark = pytest.mark.asyncio
 
@@ -312,6 +313,24 @@ async def test_terminals_enrollment_code_once(
         assert status == 404
     status, _ = await call(http, console, admin, "DELETE", f"/api/v1/admin/terminals/{tid}")
     assert status == 204
+
+
+async def test_deleting_a_connected_terminal_closes_it_for_good(
+    console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, seed: Seed
+) -> None:
+    peer, _welcome = await terminal(http, console, seed.a2)
+    assert console.hub.online(seed.a2_id)
+    status, _ = await call(
+        http, console, people.a["admin"], "DELETE", f"/api/v1/admin/terminals/{seed.a2_id}"
+    )
+    assert status == 204
+    closed = await peer.ws.receive(timeout=3)
+    assert closed.type == aiohttp.WSMsgType.CLOSE and closed.data == CLOSE_REVOKED
+    await asyncio.sleep(0.1)
+    assert not console.hub.online(seed.a2_id)
+    with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
+        await terminal(http, console, seed.a2)
+    assert refused.value.status == 401
 
 
 async def test_tokens_are_personal(
