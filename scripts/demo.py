@@ -87,7 +87,13 @@ def main() -> int:
         )
     console(env, "migrate")
     console(env, "add-municipality", MUNICIPALITY)
-    console(env, "add-caseworker", "--municipality", MUNICIPALITY, "--display-name", "Demo", "demo")
+    # "demo" is the municipality's admin (sees the fleet, usage figures and administration);
+    # "kollegin" answers calls too, so routing and transfer can be tried with two browsers.
+    for user, name, role in (("demo", "Demo", "admin"), ("kollegin", "Kollegin", "caseworker")):
+        console(
+            env, "add-caseworker", "--municipality", MUNICIPALITY, "--display-name", name,
+            "--role", role, user,
+        )  # fmt: skip
     code = console(env, "add-terminal", "--municipality", MUNICIPALITY, TERMINAL).splitlines()[-1]
 
     procs: list[subprocess.Popen[bytes]] = []
@@ -114,7 +120,8 @@ def main() -> int:
         wait_healthy(kiosk_url, procs[1])
         print(
             "\n"
-            f"  Console (caseworker):  {console_url}   user: demo   password: {password}\n"
+            f"  Console (caseworker):  {console_url}   user: demo (admin) or kollegin"
+            f"   password: {password}\n"
             f"  Kiosk (citizen):       {kiosk_url}\n"
             "  Open both, sign in to the console, press the big button on the kiosk, answer.\n"
             "  The console runs WITHOUT a second factor (demo only; production requires TOTP).\n"
