@@ -42,6 +42,8 @@ e2e: venv
 
 bench: venv
 	$(PY) bench/call_setup.py
+	$(PY) bench/camera_frames.py
+	$(PY) bench/hub_routing.py
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \
