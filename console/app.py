@@ -23,7 +23,7 @@ from console.audit_events import AuditEvents
 from console.auth import Passwords
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
-from console.directory import load_directory, refresh_directory, run_directory
+from console.directory import load_directory, refresh_directory, run_directory, safe_color
 from console.documents import FILE_NAME as DOCUMENT_KEY_FILE
 from console.documents import load_cipher
 from console.enroll import Enroller
@@ -47,7 +47,9 @@ from console.routes import terminals as terminal_routes
 from console.routes import usage as usage_routes
 from console.routing import run_ticks
 from console.services import EXTENSION_KEY, Services
+from console.sessions import signed_in
 from console.store import Store
+from console.store.admin_municipality import MunicipalityStore
 from console.store.audit import AuditStore
 from console.store.callbacks import CallbackStore
 from console.store.documents import DocumentStore
@@ -178,7 +180,18 @@ def create_app(
         def t(key: str, **values: object) -> str:
             return i18n.t(lang, key, **values)
 
-        return {"t": t, "lang": lang, "i18n_json": i18n.as_json(lang)}
+        return {"t": t, "lang": lang, "i18n_json": i18n.as_json(lang), "brand_color": await brand()}
+
+    async def brand() -> str | None:
+        """The signed-in person's municipality's accent colour, re-checked (base.html)."""
+        try:
+            record = await signed_in(svc.store, session)
+            if record is None:
+                return None
+            settings = await MunicipalityStore(svc.store.db).get(record.municipality_id)
+        except ConsoleError:
+            return None  # a page without the stripe rather than no page
+        return safe_color(settings.brand_color)
 
     @app.after_request
     async def security_headers(response: Response) -> Response:

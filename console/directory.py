@@ -3,9 +3,10 @@
 The hub routes synchronously and must never wait for the database, so it works from this
 snapshot. :func:`run_directory` loads it before the console serves, again whenever
 ``Services.directory_changed`` is set (an admin changed offices, queues, memberships or a
-terminal's office) and every :data:`RELOAD_S` as a fallback for changes made by the CLI in
-another process. A load is five small queries (a municipality has a handful of offices,
-queues and caseworkers), so reloading the whole snapshot is simpler than patching it.
+terminal's office, or a municipality's branding) and every :data:`RELOAD_S` as a fallback
+for changes made by the CLI in another process. A load is six small queries (a municipality
+has a handful of offices, queues and caseworkers), so reloading the whole snapshot is simpler
+than patching it.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
@@ -23,7 +25,14 @@ from sqlalchemy.exc import SQLAlchemyError
 from console.calls import TerminalIdentity
 from console.errors import StoreError
 from console.store.database import Database
-from console.store.models import Caseworker, CaseworkerQueue, Office, Queue, Terminal
+from console.store.models import (
+    Caseworker,
+    CaseworkerQueue,
+    Municipality,
+    Office,
+    Queue,
+    Terminal,
+)
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +76,30 @@ class CaseworkerSpec:
     name: str
 
 
+@dataclass(frozen=True)
+class Branding:
+    """A municipality's look on its kiosks: accent colour ``"#rrggbb"`` and welcome line."""
+
+    brand_color: str | None = None
+    welcome_text: str | None = None
+
+
+NO_BRANDING = Branding()
+_COLOR = re.compile(r"#[0-9a-f]{6}")
+
+
+def safe_color(value: object) -> str | None:
+    """``value`` as lower-case ``"#rrggbb"``, or None for anything else.
+
+    The admin API validates at write time; pages and terminals check again before showing,
+    so a row written another way can never put anything but a colour into a page.
+    """
+    if not isinstance(value, str):
+        return None
+    color = value.strip().lower()
+    return color if _COLOR.fullmatch(color) else None
+
+
 @dataclass
 class Directory:
     """One consistent snapshot; see the module docstring."""
@@ -78,6 +111,8 @@ class Directory:
     """Caseworker id -> queue ids they serve; absent means every queue of their municipality."""
     terminals: Mapping[str, int] = field(default_factory=dict)
     """Terminal id -> office id, as stored now (a terminal may have been moved)."""
+    brandings: Mapping[int, Branding] = field(default_factory=dict)
+    """Municipality id -> its branding; absent means none."""
     _offices_of: dict[int, list[OfficeSpec]] = field(init=False, repr=False)
     _queues_of_office: dict[int, list[QueueSpec]] = field(init=False, repr=False)
     _queues_of: dict[int, list[QueueSpec]] = field(init=False, repr=False)
@@ -107,6 +142,7 @@ class Directory:
         caseworkers: Iterable[CaseworkerSpec] = (),
         memberships: Mapping[int, Iterable[int]] | None = None,
         terminals: Mapping[str, int] | None = None,
+        brandings: Mapping[int, Branding] | None = None,
     ) -> Directory:
         """A directory from plain lists (the loader and tests)."""
         return cls(
@@ -115,6 +151,7 @@ class Directory:
             caseworkers={c.caseworker_id: c for c in caseworkers},
             memberships={k: frozenset(v) for k, v in (memberships or {}).items() if v},
             terminals=dict(terminals or {}),
+            brandings=dict(brandings or {}),
         )
 
     def office(self, office_id: int | None) -> OfficeSpec | None:
@@ -136,6 +173,10 @@ class Directory:
                 return office
         first = self.offices_of(who.municipality_id)
         return first[0] if first else None
+
+    def branding(self, municipality_id: int) -> Branding:
+        """The municipality's branding (all None when it has none)."""
+        return self.brandings.get(municipality_id, NO_BRANDING)
 
     def queue(self, queue_id: int | None) -> QueueSpec | None:
         """A queue by id."""
@@ -172,6 +213,11 @@ async def load_directory(db: Database) -> Directory:
                 await s.execute(select(CaseworkerQueue.caseworker_id, CaseworkerQueue.queue_id))
             ).all()
             terminals = (await s.execute(select(Terminal.id, Terminal.office_id))).all()
+            brands = (
+                await s.execute(
+                    select(Municipality.id, Municipality.brand_color, Municipality.welcome_text)
+                )
+            ).all()
     except SQLAlchemyError as err:
         raise StoreError(f"database error: {err}") from err
     memberships: dict[int, set[int]] = {}
@@ -196,6 +242,11 @@ async def load_directory(db: Database) -> Directory:
         caseworkers=[CaseworkerSpec(c.id, c.municipality_id, c.display_name) for c in people],
         memberships=memberships,
         terminals={tid: oid for tid, oid in terminals if oid is not None},
+        brandings={
+            mid: Branding(safe_color(color), text or None)
+            for mid, color, text in brands
+            if safe_color(color) or text
+        },
     )
 
 

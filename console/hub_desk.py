@@ -112,10 +112,13 @@ class DeskViews:
         waiting = sum(len(self._queues.waiting(q.queue_id)) for q in queues)
         wait = self.waits.estimate(office.office_id, waiting, len(serving))
         status = self.office.status(office.office_id, free, waiting, wait)
+        brand = self.directory.branding(office.municipality_id)
         return msgspec.structs.replace(
             status,
             office=status.office or office.name,
             services=[ServiceOption(queue_id=q.queue_id, name=q.name) for q in queues],
+            brand_color=brand.brand_color,
+            welcome_text=brand.welcome_text,
         )
 
     def send_office_status(self, terminal_id: str) -> None:

@@ -436,6 +436,10 @@ class OfficeStatus(Message, tag="office"):
     services: list[ServiceOption] = []
     exceptions: list[DayException] = []
     """Holidays and special hours of the next weeks."""
+    brand_color: str | None = None
+    """The municipality's accent colour ``"#rrggbb"`` (a stripe, never text); None: the default."""
+    welcome_text: str | None = None
+    """The municipality's own line under the welcome heading (plain text, not translated)."""
 
 
 class CallbackRequest(Message, tag="callback.request"):

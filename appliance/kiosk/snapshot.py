@@ -23,6 +23,8 @@ def snapshot_of(view: View) -> dict[str, Any]:
         office.pop("type", None)
         office.setdefault("next_open", None)
         office.setdefault("estimated_wait_s", None)
+        office.setdefault("brand_color", None)
+        office.setdefault("welcome_text", None)
     photo = view.photo
     status = view.print_status
     return {

@@ -55,6 +55,7 @@ async def update_municipality() -> Response:
         values["welcome_text"] = values["welcome_text"].strip() or None
     svc = services()
     settings = await MunicipalityStore(svc.store.db).update(who.municipality_id, **values)
+    svc.directory_changed.set()  # terminals show the new branding within moments
     svc.audit.record(
         who.municipality_id, actor(who), "municipality.update", "municipality",
         str(who.municipality_id), fields=",".join(sorted(values)),

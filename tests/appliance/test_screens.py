@@ -179,7 +179,7 @@ async def test_closed_office_shows_closed_and_takes_a_callback(rig: Rig) -> None
         "open": False, "timezone": "Europe/Berlin",
         "hours": [{"weekday": 1, "opens": "08:00", "closes": "12:00"}],
         "next_open": 1.8e9, "available": 0, "waiting": 0, "estimated_wait_s": None,
-        "office": "", "services": [], "exceptions": [],
+        "office": "", "services": [], "exceptions": [], "brand_color": None, "welcome_text": None,
     }  # fmt: skip
     await rig.post(CallPressed("kiosk"))
     assert rig.screen_name == "closed"

@@ -67,6 +67,7 @@ def snapshot(screen: str, **changes: Any) -> dict[str, Any]:
             "office": "Rathaus Musterstadt",
             "services": [{"queue_id": 1, "name": "Bürgerservice"}],
             "exceptions": EXCEPTIONS,
+            "brand_color": None, "welcome_text": None,
         },
         "contact": {"phone": "03591 123-0", "address": "Markt 1, 02625 Musterstadt"},
         "chat": [], "photo": None, "print": None, "callback": None, "handset": False,

@@ -120,3 +120,50 @@ def test_a_holiday_today_replaces_todays_weekly_hours_on_welcome(page: Any, kios
     row = page.locator('[data-test="office-hours"] li.today').inner_text()
     assert "geschlossen" in row and "Uhr" not in row
     assert "Betriebsausflug" in page.inner_text('[data-test="office-exceptions"]')
+
+
+BRANDED = office(brand_color="#2a7d4f", welcome_text="Willkommen im Rathaus Aldorf <b>!</b>")
+"""A municipality with its own accent colour and welcome line (markup must stay text)."""
+
+
+def brand_color(page: Any) -> str:
+    """The --brand-color custom property set on the root element ("" when unset)."""
+    return page.evaluate(  # type: ignore[no-any-return]
+        "getComputedStyle(document.documentElement).getPropertyValue('--brand-color').trim()"
+    )
+
+
+def test_welcome_shows_the_municipality_s_line_and_accent_in_every_language(
+    page: Any, kiosk: Kiosk
+) -> None:
+    inject_axe(page) if not page.evaluate("typeof axe !== 'undefined'") else None
+    assert brand_color(page) == "" and not page.is_visible('[data-test="welcome-text"]')
+    show(kiosk, page, snapshot("welcome", office=BRANDED))
+    line = page.locator('[data-test="welcome-text"]')
+    assert line.inner_text() == "Willkommen im Rathaus Aldorf <b>!</b>"  # plain text
+    assert page.locator('[data-test="welcome-text"] b').count() == 0
+    assert brand_color(page) == "#2a7d4f"
+    # under the heading, and the colour is an accent border only: the text keeps its colour
+    heading = page.locator("#h-welcome").bounding_box()
+    box = line.bounding_box()
+    assert heading is not None and box is not None and box["y"] >= heading["y"] + heading["height"]
+    style = line.evaluate(
+        "e => { const s = getComputedStyle(e);"
+        " return [s.color, s.borderInlineStartColor, getComputedStyle(document.body).color]; }"
+    )
+    assert style[1] == "rgb(42, 125, 79)" and style[0] == style[2]
+    bar = page.evaluate("getComputedStyle(document.querySelector('.toolbar')).boxShadow")
+    assert "rgb(42, 125, 79)" in bar
+    problems: list[str] = []
+    for code in ("de", "en", "ar"):
+        if code != "de":
+            choose_language(page, code)
+        assert line.inner_text() == "Willkommen im Rathaus Aldorf <b>!</b>"  # never translated
+        check_screen(page, code, "welcome", problems)  # axe, translations, targets
+        page.screenshot(path=str(page_artifact(code, "welcome-branded")))
+    assert not problems, "\n".join(problems)
+    show(kiosk, page, snapshot("welcome", office=office(brand_color="red; color: red")))
+    assert brand_color(page) == ""  # not a colour: ignored
+    assert not page.is_visible('[data-test="welcome-text"]')
+    show(kiosk, page, snapshot("welcome"))
+    assert brand_color(page) == ""

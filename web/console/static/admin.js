@@ -33,7 +33,7 @@
           var known = code ? t("admin.error." + code) : "";
           var detail = data && data.error ? data.error.message : String(resp.status);
           var message = known && known !== "admin.error." + code ? known : detail;
-          if (code === "conflict" || code === "invalid") { message += " (" + detail + ")"; }
+          if (code === "conflict" || code === "invalid" || code === "invalid_hours") { message += " (" + detail + ")"; }
           throw new Error(message);
         }
         return data;
@@ -87,6 +87,8 @@
     return new Date(stamp).toLocaleString(window.btI18n ? window.btI18n.lang : undefined);
   }
   function confirmed(text) { return window.confirm(text); }
+  /* what admin_hours.js needs of this file */
+  var kit = { api: api, el: el, t: t, input: input, button: button, say: say, readonly: readonly };
 
   /* --- offices and queues ------------------------------------------------------------ */
   function officeName(id) {
@@ -150,7 +152,8 @@
           el("label", {}, [document.createTextNode(t("admin.field.name") + " "), name]),
           el("label", {}, [document.createTextNode(t("admin.field.timezone") + " "), zone]), save, remove])
       ]),
-      el("div", { "class": "table-scroll" }, [el("table", { "class": "admin-table queues", "aria-label": t("admin.queues.of", { name: o.name }) }, [el("thead", {}, [head]), body])])
+      el("div", { "class": "table-scroll" }, [el("table", { "class": "admin-table queues", "aria-label": t("admin.queues.of", { name: o.name }) }, [el("thead", {}, [head]), body])]),
+      window.btAdminHours ? window.btAdminHours(kit, o) : null
     ]);
   }
   function loadOffices() {

@@ -143,9 +143,22 @@ export function info(s, choose) {
   $("services").replaceChildren(...items);
 }
 
-/** The welcome screen: office name and state, figures, the weekly hours and exceptions. */
+const COLOR = /^#[0-9a-fA-F]{6}$/;
+
+/** The municipality's accent colour as --brand-color (stripes only, never text or buttons).
+ *  A custom property set from here, because the kiosk's CSP forbids inline styles. */
+export function brand(office) {
+  const color = office && office.brand_color;
+  const root = document.documentElement.style;
+  if (typeof color === "string" && COLOR.test(color)) root.setProperty("--brand-color", color);
+  else root.removeProperty("--brand-color");
+}
+
+/** The welcome screen: the municipality's own line, office name and state, figures, hours. */
 export function welcome(s) {
   const office = s.office;
+  // The municipality's own words: plain text, shown as written in every language.
+  setText($("welcome-text"), (office && office.welcome_text) || "");
   const box = q("[data-office]");
   box.hidden = !office;
   if (!office) return;
