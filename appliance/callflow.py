@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from typing import Literal
 
 from appliance.calls import Call, LegTasks
 from appliance.desk import Desk
@@ -68,6 +69,8 @@ class CallFlow:
         self._state = state
         self._linger_s = linger_s
         self._tools = tuple(tools)
+        self.ice_transport_policy: Literal["all", "relay"] = "all"
+        """The console's choice (``welcome``): "relay" makes the kiosk page use TURN only."""
         self._self_view = self_view
         self.call: Call | None = None
         self.wants_call = False  # the citizen is waiting (re-request after reconnect)
@@ -239,7 +242,7 @@ class CallFlow:
         call.leg = self._legs.start(call_id, call.ice_servers)
         if self._self_view is not None:
             self._self_view.open()
-        if not self._screen.request_screen_offer(call.ice_servers):
+        if not self._screen.request_screen_offer(call.ice_servers, self.ice_transport_policy):
             log.warning("no kiosk page connected: the caseworker will not be seen or heard")
 
     async def end(self, call_id: str, reason: str) -> None:

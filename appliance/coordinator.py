@@ -231,6 +231,7 @@ class Coordinator:
                 desk.handset = lifted
             case LinkUp(welcome=welcome):
                 self.link_up = True
+                self.calls.ice_transport_policy = welcome.ice_transport_policy
                 log.info("connected to the console as %s (%s)", welcome.name, welcome.municipality)
                 if self.state == "offline":
                     if self.calls.wants_call:

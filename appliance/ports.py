@@ -137,8 +137,11 @@ class Screen(Protocol):
         """Publish a new state snapshot to the page."""
         ...
 
-    def request_screen_offer(self, ice_servers: list[IceServer]) -> bool:
-        """Ask the page for a receive-only offer; False if no page is connected."""
+    def request_screen_offer(
+        self, ice_servers: list[IceServer], policy: Literal["all", "relay"] = "all"
+    ) -> bool:
+        """Ask the page for a receive-only offer (``policy``: the page's ICE transport
+        policy); False if no page is connected."""
         ...
 
     def deliver_screen_answer(self, sdp: str) -> None:

@@ -15,7 +15,7 @@ import queue
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any, get_args
+from typing import Any, Literal, get_args
 
 from appliance.events import (
     Activity,
@@ -76,7 +76,9 @@ class KioskBridge:
             self._snapshot = snapshot
         self._broadcast("state", self.snapshot())
 
-    def request_screen_offer(self, ice_servers: list[IceServer]) -> bool:
+    def request_screen_offer(
+        self, ice_servers: list[IceServer], policy: Literal["all", "relay"] = "all"
+    ) -> bool:
         """Ask the newest page for a receive-only offer; False if no page is connected."""
         servers = [
             {k: v for k, v in (("urls", s.urls), ("username", s.username),
@@ -87,7 +89,7 @@ class KioskBridge:
             page = self._pages[-1] if self._pages else None
         if page is None:
             return False
-        page.put(("screen-offer", {"ice_servers": servers}))
+        page.put(("screen-offer", {"ice_servers": servers, "ice_transport_policy": policy}))
         return True
 
     def deliver_screen_answer(self, sdp: str) -> None:

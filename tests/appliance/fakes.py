@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import WSMsgType, web
 
@@ -83,13 +83,17 @@ class FakeScreen:
         self.views: list[View] = []
         self.page_connected = page_connected
         self.offer_requests = 0
+        self.policies: list[str] = []
         self.answers: list[str] = []
         self.closes = 0
 
     def show(self, view: View) -> None:
         self.views.append(view)
 
-    def request_screen_offer(self, ice_servers: list[IceServer]) -> bool:
+    def request_screen_offer(
+        self, ice_servers: list[IceServer], policy: Literal["all", "relay"] = "all"
+    ) -> bool:
+        self.policies.append(policy)
         if self.page_connected:
             self.offer_requests += 1
         return self.page_connected

@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
+import msgspec
 import pytest
 
 from appliance.coordinator import Coordinator
@@ -128,8 +129,16 @@ async def test_cancel_before_the_console_named_the_call(rig: Rig) -> None:
     await wait_for(lambda: rig.state == "idle")
 
 
+async def test_the_consoles_relay_policy_reaches_the_kiosk_page(rig: Rig) -> None:
+    await rig.post(LinkUp(msgspec.structs.replace(WELCOME, ice_transport_policy="relay")))
+    await rig.post(CallPressed(), CallPressed(), LinkMessage(Queued(call_id="c1", position=1)))
+    await rig.post(LinkMessage(Answered(call_id="c1", caseworker="Frau S", ice_servers=[])))
+    await wait_for(lambda: rig.screen.policies == ["relay"])
+
+
 async def test_answered_starts_both_legs_and_relays_answers(rig: Rig) -> None:
     await rig.to_in_call()
+    assert rig.screen.policies == ["all"]
     assert rig.state == "in-call"
     assert rig.coordinator.view.caseworker == "Frau Schmidt"
     assert rig.indicator.states[-1] == "in-call"

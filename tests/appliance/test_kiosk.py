@@ -115,10 +115,10 @@ def test_events_stream(client: FlaskClient, bridge: KioskBridge) -> None:
     assert first.startswith("event: state\n") and '"state":"offline"' in first
     assert bridge.pages == 1
     servers = [IceServer(urls=["stun:x"])]
-    assert bridge.request_screen_offer(servers)
-    assert (
-        next(chunks).decode()
-        == 'event: screen-offer\ndata: {"ice_servers":[{"urls":["stun:x"]}]}\n\n'
+    assert bridge.request_screen_offer(servers, "relay")
+    assert next(chunks).decode() == (
+        'event: screen-offer\ndata: {"ice_servers":[{"urls":["stun:x"]}],'
+        '"ice_transport_policy":"relay"}\n\n'
     )
     bridge.deliver_screen_answer("v=0 a")
     assert "screen-answer" in next(chunks).decode()
