@@ -44,7 +44,7 @@ def _name(prefix: str) -> Body:
 
 
 ROUTES: dict[tuple[str, str], Spec] = {
-    # --- pages and sign-in (H1) ---
+    # --- pages and sign-in ---
     ("GET", "/"): Spec("caseworker", session_only=True),
     ("GET", "/login"): Spec(PUBLIC),
     ("POST", "/login"): Spec(PUBLIC),
@@ -63,7 +63,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/healthz"): Spec(PUBLIC),
     ("GET", "/static/{filename}"): Spec(PUBLIC),
     ("POST", "/api/v1/enroll"): Spec(PUBLIC),
-    # --- admin API and page (H2) ---
+    # --- admin API and page ---
     ("GET", "/admin"): Spec("supervisor"),
     ("GET", "/api/v1/openapi.json"): Spec(PUBLIC),
     ("GET", "/api/v1/municipality"): Spec("caseworker"),
@@ -98,7 +98,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/api/v1/tokens"): Spec("caseworker"),
     ("POST", "/api/v1/tokens"): Spec("caseworker", body=_name("Skript")),
     ("DELETE", "/api/v1/tokens/{token_id}"): Spec("caseworker", fresh=True),
-    # --- others' routes: minimum roles from their briefs; owners confirm ---
+    # --- fleet, usage, audit, hours, documents, photos, printing ---
     ("GET", "/api/v1/terminals"): Spec("caseworker"),
     ("POST", "/api/v1/terminals/{terminal_id}/restart"): Spec("admin", allowed=frozenset({409})),
     ("GET", "/api/v1/fleet"): Spec("supervisor"),
