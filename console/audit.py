@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,8 +22,8 @@ from sqlalchemy import insert
 from console.errors import StoreError
 from console.store.database import Database
 from console.store.models import AuditEntry
+from console.writer import write_when_woken
 
-log = logging.getLogger(__name__)
 MAX_RETENTION_DAYS = 90
 MAX_DETAIL_CHARS = 1000
 
@@ -131,18 +130,4 @@ class AuditLog:
 
     async def run(self, retry_s: float = 2.0) -> None:
         """Write entries as they come, until cancelled (a final flush is attempted)."""
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                try:
-                    await self.flush()
-                except StoreError as err:
-                    log.warning("%s; retrying in %.0f s", err, retry_s)
-                    await asyncio.sleep(retry_s)
-                    self._wake.set()
-        finally:
-            try:
-                await asyncio.shield(self.flush())
-            except StoreError as err:
-                log.error("audit entries lost at shutdown: %s", err)
+        await write_when_woken(self.flush, self._wake, "audit entries", retry_s)

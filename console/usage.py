@@ -25,9 +25,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from console.errors import StoreError
 from console.events import CallAnswered, CallEnded, CallRequested, CallTransferred, HubEvent
 from console.store.usage import CallRow, UsageStore
+from console.writer import write_when_woken
 
 log = logging.getLogger(__name__)
 FORGET_AFTER_S = 12 * 3600.0
@@ -140,21 +140,7 @@ class UsageRecorder:
 
     async def run(self, retry_s: float = 2.0) -> None:
         """Write records as they change, until cancelled (a final flush is attempted)."""
-        try:
-            while True:
-                await self._wake.wait()
-                self._wake.clear()
-                try:
-                    await self.flush()
-                except StoreError as err:
-                    log.warning("%s; retrying in %.0f s", err, retry_s)
-                    await asyncio.sleep(retry_s)
-                    self._wake.set()
-        finally:
-            try:
-                await asyncio.shield(self.flush())
-            except StoreError as err:
-                log.error("call records lost at shutdown: %s", err)
+        await write_when_woken(self.flush, self._wake, "call records", retry_s)
 
 
 def _apply(call: _Call, event: HubEvent) -> _Call:
