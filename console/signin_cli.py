@@ -18,7 +18,9 @@ from console.admin import with_store
 from console.config import ConsoleConfig
 from console.errors import InvalidInputError, NotFoundError
 from console.oidc import check_provider_url
+from console.store import Store
 from console.store.accounts import AccountStore, OidcProviderRecord
+from console.store.admin_caseworkers import CaseworkerStore
 
 COMMANDS = frozenset({"reset-second-factor", "set-sso"})
 MAX_SECRET = 500
@@ -61,11 +63,13 @@ def run(args: argparse.Namespace, config: ConsoleConfig) -> None:
 async def reset_second_factor(config: ConsoleConfig, username: str) -> None:
     """Remove the TOTP secret of ``username`` (NotFoundError if unknown)."""
 
-    async def act(db: AccountStore) -> bool:
-        return await db.reset_totp(username)
+    async def act(store: Store) -> None:
+        record = await store.caseworker_by_username(username)
+        if record is None:
+            raise NotFoundError(f"no caseworker named {username!r}")
+        await CaseworkerStore(store.db).reset_second_factor(record.municipality_id, record.id)
 
-    if not await with_store(config, lambda store: act(AccountStore(store.db))):
-        raise NotFoundError(f"no caseworker named {username!r}")
+    await with_store(config, act)
 
 
 async def set_sso(

@@ -24,6 +24,7 @@ from console.routes.signin import complete_sign_in, local_path, login_page, say
 from console.services import services
 from console.sessions import LANG_KEY, sign_out, signed_in, start_pending
 from console.store.accounts import AccountStore
+from console.store.admin_caseworkers import CaseworkerStore
 
 bp = Blueprint("pages", __name__)
 bp.register_blueprint(totp.bp)
@@ -95,7 +96,7 @@ async def logout_everywhere() -> Response | WerkzeugResponse:
         return Response(say("base.error.csrf"), status=403, mimetype="text/plain")
     record = await signed_in(svc.store, session)
     if record is not None:
-        await AccountStore(svc.store.db).bump_session_version(record.id)
+        await CaseworkerStore(svc.store.db).sign_out_everywhere(record.municipality_id, record.id)
         svc.audit.record(
             record.municipality_id,
             Actor("caseworker", str(record.id), record.display_name),

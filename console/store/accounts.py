@@ -57,27 +57,7 @@ class AccountStore:
             .values(totp_secret=secret, totp_last_step=step)
         )
 
-    async def reset_totp(self, username: str) -> bool:
-        """Remove a person's second factor and end their sessions; False if unknown."""
-        return await self._update(
-            update(Caseworker)
-            .where(Caseworker.username == username)
-            .values(
-                totp_secret=None,
-                totp_last_step=None,
-                session_version=Caseworker.session_version + 1,
-            )
-        )
-
     # --- sessions and language ---------------------------------------------------------
-
-    async def bump_session_version(self, caseworker_id: int) -> None:
-        """End every session and console socket of this person."""
-        await self._update(
-            update(Caseworker)
-            .where(Caseworker.id == caseworker_id)
-            .values(session_version=Caseworker.session_version + 1)
-        )
 
     async def set_language(self, caseworker_id: int, language: str) -> None:
         """Save the person's console language."""
