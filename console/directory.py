@@ -276,7 +276,10 @@ async def run_directory(
     The first load is the caller's (:func:`refresh_directory` before serving).
     """
     while True:
+        # asyncio.timeout, not wait_for: Python 3.11's wait_for swallows a cancellation that
+        # arrives just as the event is set, and shutdown then waited out a whole reload_s.
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(changed.wait(), reload_s)
+            async with asyncio.timeout(reload_s):
+                await changed.wait()
         changed.clear()  # before loading: a change during the load triggers another
         await refresh_directory(hub, load)

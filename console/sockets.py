@@ -138,7 +138,8 @@ async def _read(
 ) -> None:
     while not conn.closing:
         try:
-            data = await asyncio.wait_for(ws.receive(), idle_timeout_s)
+            async with asyncio.timeout(idle_timeout_s):  # wait_for can swallow a cancel (3.11)
+                data = await ws.receive()
         except TimeoutError:
             conn.close(CLOSE_IDLE, "no message within three heartbeats")
             return

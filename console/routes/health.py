@@ -23,7 +23,8 @@ async def healthz() -> tuple[Response, int]:
     """Report database reachability and connection counts."""
     svc = services()
     try:
-        database_ok = await asyncio.wait_for(svc.store.ping(), DB_PING_TIMEOUT_S)
+        async with asyncio.timeout(DB_PING_TIMEOUT_S):
+            database_ok = await svc.store.ping()
     except TimeoutError:
         database_ok = False
     status = "down" if svc.draining else "ok" if database_ok else "degraded"

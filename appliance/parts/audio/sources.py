@@ -161,7 +161,8 @@ class AvSource:
     async def read(self) -> Samples:
         """The next frame from the device thread."""
         try:
-            frame = await asyncio.wait_for(self._queue.get(), READ_TIMEOUT_S)
+            async with asyncio.timeout(READ_TIMEOUT_S):  # wait_for can swallow a cancel (3.11)
+                frame = await self._queue.get()
         except TimeoutError as err:
             raise AudioError(f"{self.name} delivered nothing for {READ_TIMEOUT_S} s") from err
         if frame is None:

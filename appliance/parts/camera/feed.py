@@ -46,7 +46,8 @@ class Subscription(Generic[T]):
         if not self._items:
             self._ready.clear()
             try:
-                await asyncio.wait_for(self._ready.wait(), wait_s)
+                async with asyncio.timeout(wait_s):  # wait_for can swallow a cancel (3.11)
+                    await self._ready.wait()
             except TimeoutError:
                 return None
         return self._items.popleft()
