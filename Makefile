@@ -17,9 +17,13 @@ APT_PACKAGES += swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools util-linux
 APT_PACKAGES += nodejs
 # TURN relay test: the tests start their own turnserver (use-auth-secret) on loopback
 APT_PACKAGES += coturn
+# SD image (image/): arm64 root by mmdebstrap under qemu-user, disk by genimage, booted by
+# qemu-system-aarch64 in tests/image/; RAUC signs and installs bundles
+APT_PACKAGES += mmdebstrap arch-test qemu-user-static binfmt-support qemu-system-arm ipxe-qemu
+APT_PACKAGES += genimage dosfstools mtools e2fsprogs fdisk rauc squashfs-tools openssl openssh-client
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: demo test lint typecheck unit e2e bench system-deps venv clean
+.PHONY: demo test lint typecheck unit e2e bench image bundle image-qemu system-deps venv clean
 
 demo: venv
 	TERMINAL_CONFIG="$(TERMINAL_CONFIG)" $(PY) scripts/demo.py
@@ -39,6 +43,18 @@ unit: venv
 
 e2e: venv
 	$(PY) -m pytest -ra -m e2e
+
+# The Raspberry Pi OS image (needs Raspberry Pi's package archive; see image/README.md).
+image: venv
+	$(SUDO) $(PY) -m image.build --target rpi
+
+# The same, plus a signed update bundle (BT_BUNDLE_KEY/BT_BUNDLE_CERT name the signing key).
+bundle: venv
+	$(SUDO) $(PY) -m image.build --target rpi --bundle
+
+# The CI target: the same layer on Debian arm64, for QEMU (tests/image/ boots it).
+image-qemu: venv
+	$(SUDO) $(PY) -m image.build --target qemu --bundle
 
 bench: venv
 	$(PY) bench/call_setup.py

@@ -131,6 +131,10 @@ class Config:
     atr_database: Path = Path("/usr/share/pcsc/smartcard_list.txt")
     """pcsc-tools' ATR list (Debian package pcsc-tools), used to tell eID, eGK and girocard
     apart; if it is missing every card is reported ``unknown``."""
+    update_request_file: str = ""
+    """Where the daemon hands an ``update.offer`` to the root-side installer (``bt-update``),
+    as JSON ``{"url", "sha256", "version"}``; empty = updates disabled (tests, demos). The
+    image sets ``/data/update/request.json``."""
 
     @property
     def kiosk_host(self) -> str:
@@ -246,7 +250,7 @@ def _build(raw: dict[str, Any]) -> Config:
         elif key == "ice_host_addresses":
             values[key] = _addresses(raw[key])
         elif key in ("audio_wav", "handset_source", "handset_sink", "printer_name", "cups_server",
-                     "office_phone", "office_address"):  # fmt: skip
+                     "office_phone", "office_address", "update_request_file"):  # fmt: skip
             values[key] = _optional_str(raw, key)
         else:
             values[key] = _str(raw, key)

@@ -16,7 +16,8 @@ and the per-citizen session are the :class:`~appliance.desk.Desk`'s rules; the
 coordinator owns the desk and composes every snapshot from the call state and the desk.
 The camera runs only while a call is wanted (from ``continue`` until the call is over):
 the info screen promises that it starts only then. A restart the console asks for waits
-until no call runs (:mod:`appliance.restart`).
+until no call runs (:mod:`appliance.restart`), and so does handing an update offer to the
+installer (:mod:`appliance.update_request`).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ from appliance.ports import (
 from appliance.restart import RestartGate
 from appliance.screens import ScreenFlow
 from appliance.timers import Timers
-from protocol.messages import CardStatus, PartsReport, TerminalRestart
+from appliance.update_request import UpdateGate
+from protocol.messages import CardStatus, PartsReport, TerminalRestart, UpdateOffer
 
 log = logging.getLogger(__name__)
 
@@ -91,6 +93,7 @@ class Coordinator:
         idle_timeout_s: float = 90.0,
         no_answer_s: float = 180.0,
         on_restart: Callable[[str], None] | None = None,
+        updates: UpdateGate | None = None,
     ) -> None:
         self._signaling = signaling
         self._legs = LegTasks(legs, self.post)
@@ -119,6 +122,7 @@ class Coordinator:
             linger_s=ended_linger_s,
         )
         self.restart = RestartGate(on_restart)
+        self.updates = updates if updates is not None else UpdateGate(None)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.link_up = False
@@ -251,6 +255,8 @@ class Coordinator:
                 self._set(View("offline", reason=reason))
             case LinkMessage(message=TerminalRestart(reason=reason)):
                 self.restart.request(reason, self.state)
+            case LinkMessage(message=UpdateOffer() as offer):
+                self.updates.offer(offer, self.state)
             case LinkMessage(message=message):
                 if not await self.calls.on_message(message):
                     await self.screens.on_message(message)
@@ -293,6 +299,7 @@ class Coordinator:
             log.info("state -> %s (%s)", view.state, view.shown)
             self._indicator.show(view.state)
             self.restart.check(view.state)
+            self.updates.check(view.state)
         self._switch_camera(view.state in ("queued", "in-call"))
 
     def _switch_camera(self, on: bool) -> None:

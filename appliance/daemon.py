@@ -46,6 +46,7 @@ from appliance.photo import PhotoTool, PhotoUploader
 from appliance.ports import CameraLeg, Contact, State
 from appliance.printing import PrintTool
 from appliance.selfview import SelfViewStream
+from appliance.update_request import update_gate
 from protocol.messages import IceServer
 
 log = logging.getLogger(__name__)
@@ -309,6 +310,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         idle_timeout_s=config.idle_timeout_s,
         no_answer_s=config.no_answer_s,
         on_restart=lambda reason: terminal.request_restart(reason),
+        updates=update_gate(config.update_request_file),
     )
     terminal = Terminal(
         config=config,

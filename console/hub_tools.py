@@ -15,6 +15,7 @@ from console.events import EventSink, ToolUsed
 from console.photos import Photo, PhotoStore
 from console.printing import PrintJob, PrintJobs
 from console.turn import TurnCredentials, ice_servers_for
+from console.update_offer import runs_version
 from protocol.messages import (
     CardStatus,
     CardType,
@@ -22,6 +23,7 @@ from protocol.messages import (
     PhotoReady,
     PrintRequest,
     TerminalRestart,
+    UpdateOffer,
 )
 
 CLOSE_REVOKED = 4403
@@ -130,6 +132,19 @@ class CallTools:
             return False
         terminal[1].send(TerminalRestart(reason=reason))
         return True
+
+    def offer_update(self, municipality_id: int, offer: UpdateOffer) -> list[str]:
+        """Send ``update.offer`` to the municipality's connected terminals not yet on its
+        version; the ids it went to. The terminal installs it when no call runs."""
+        sent = []
+        for terminal_id, (who, conn) in self._terminals.items():
+            if who.municipality_id != municipality_id:
+                continue
+            if runs_version(self._software.get(terminal_id, ""), offer.version):
+                continue
+            conn.send(offer)
+            sent.append(terminal_id)
+        return sorted(sent)
 
     def drop_terminal(self, terminal_id: str, reason: str) -> bool:
         """Close a terminal's connection (it was deleted: its credential no longer works).

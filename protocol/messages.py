@@ -319,6 +319,24 @@ class TerminalRestart(Message, tag="terminal.restart"):
     reason: str = ""
 
 
+MAX_UPDATE_URL_CHARS = 2000
+"""Longest update bundle URL the console stores and a terminal accepts."""
+MAX_UPDATE_VERSION_CHARS = 64
+
+
+class UpdateOffer(Message, tag="update.offer"):
+    """Install the bundle at ``url`` (HTTPS) when no call runs (C -> T).
+
+    Sent after welcome and whenever an admin changes the municipality's update location,
+    only to terminals whose software is not ``version`` already. ``sha256`` (64 hex digits)
+    is the bundle's digest, "" if the admin gave none; RAUC checks the signature either way.
+    """
+
+    url: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_UPDATE_URL_CHARS)]
+    version: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_UPDATE_VERSION_CHARS)]
+    sha256: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
 # --- in-call tools: document photo, card reader, printer --------------------------------
 
 CardType = Literal["eid", "egk", "girocard", "unknown"]
@@ -528,6 +546,7 @@ ConsoleToTerminal = (
     | Chat
     | Transferred
     | TerminalRestart
+    | UpdateOffer
 )
 CaseworkerToConsole = (
     Hello

@@ -31,6 +31,7 @@ OWN_BLUEPRINTS: tuple[str, ...] = (
     "console.api.admin_terminals",
     "console.api.tokens",
     "console.api.admin_page",
+    "console.api.update_location",
 )
 """Modules whose blueprints :func:`register` adds to the app."""
 
@@ -46,6 +47,7 @@ API_MODULES: tuple[str, ...] = (
     "console.routes.audit",
     "console.routes.usage",
     "console.routes.fleet",
+    "console.api.update_location",
     "console.routes.terminals",
     "console.routes.inbox",
     "console.routes.photos",

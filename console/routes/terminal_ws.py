@@ -20,6 +20,7 @@ from console.services import Services, services
 from console.sockets import SocketConnection, greet, run_socket
 from console.store.fleet import FleetStore
 from console.turn import terminal_user
+from console.update_offer import offer_at_connect
 from protocol.codec import ProtocolError
 from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Hello, Ping, Pong
 
@@ -73,6 +74,7 @@ class TerminalSocket:
             self._hello(msg)
             if self.welcomed and isinstance(msg, Hello):
                 await self._record_connection(msg.software)
+                await offer_at_connect(self.svc, self.who, self.conn, msg.software)
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
         elif isinstance(msg, CallbackRequest):  # the database is async; the hub is not

@@ -103,6 +103,11 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/terminals/{terminal_id}/restart"): Spec("admin", allowed=frozenset({409})),
     ("GET", "/api/v1/fleet"): Spec("supervisor"),
     ("GET", "/fleet"): Spec("supervisor", session_only=True),
+    # 404 while the municipality has no update location (the matrix runs in any order).
+    ("GET", "/api/v1/fleet/update"): Spec("supervisor", allowed=frozenset({200, 404})),
+    ("PUT", "/api/v1/fleet/update"): Spec("admin", body=lambda n: {
+        "url": f"https://updates.example.org/bt-{n}.raucb", "version": f"0.{n}.0"}),
+    ("DELETE", "/api/v1/fleet/update"): Spec("admin", allowed=frozenset({204, 404})),
     ("GET", "/api/v1/usage"): Spec("supervisor"),
     ("GET", "/dashboard"): Spec("supervisor"),
     ("GET", "/api/v1/audit"): Spec("admin"),

@@ -4,6 +4,9 @@
  * computed against the server's clock ("now" in the answer), so a skewed PC clock does not
  * make a live terminal look stale. Admins restart an online terminal with
  * POST /api/v1/terminals/<id>/restart (session CSRF token in X-CSRF-Token).
+ * The update location (GET /api/v1/fleet/update, 404 = none) is shown to supervisors;
+ * admins set it with PUT and clear it with DELETE. Each row marks whether the software the
+ * terminal reports is the offered version, so staff can follow the rollout.
  */
 (function () {
   "use strict";
@@ -24,6 +27,14 @@
   var CARDS = { eid: true, egk: true, girocard: true, unknown: true };
   var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
   var timer = null;
+  var updateBox = root.querySelector("[data-test=update]");
+  var updateCurrent = root.querySelector("[data-test=update-current]");
+  var updateRollout = root.querySelector("[data-test=update-rollout]");
+  var updateForm = root.querySelector("[data-test=update-form]");
+  var updateMessage = root.querySelector("[data-test=update-message]");
+  var updateClear = root.querySelector("[data-test=update-clear]");
+  var bundle = null; /* the update location, null when none is set */
+  var lastFleet = null;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -109,6 +120,11 @@
     var software = el("td", { "class": "mono" });
     software.appendChild(el("span", { "class": "line", "data-test": "software" }, entry.software || "–"));
     software.appendChild(el("span", { "class": "sub mono", "data-test": "ip" }, entry.ip || "–"));
+    if (bundle && entry.software) {
+      var current = runsVersion(entry.software, bundle.version);
+      software.appendChild(el("span", { "class": "badge", "data-update": current ? "current" : "pending",
+        "data-test": "update-state" }, t(current ? "fleet.update.badge_current" : "fleet.update.badge_pending")));
+    }
     tr.appendChild(software);
     PARTS.forEach(function (part) {
       tr.appendChild(healthCell(part, entry.health[part] || "unknown", entry.parts[part]));
@@ -119,6 +135,7 @@
   }
 
   function render(body) {
+    lastFleet = body;
     var focused = document.activeElement && document.activeElement.getAttribute("data-terminal");
     rows.textContent = "";
     body.terminals.forEach(function (entry) { rows.appendChild(row(entry, body.now)); });
@@ -128,6 +145,7 @@
       return PARTS.some(function (p) { return e.health[p] === "failed" || e.health[p] === "missing"; });
     }).length;
     summary.textContent = t("fleet.summary", { online: online, total: body.terminals.length, faulty: faulty });
+    showRollout();
     updated.textContent = t("fleet.updated", { time: new Date().toLocaleTimeString(lang) });
     if (focused) {
       var again = rows.querySelector('button[data-terminal="' + focused.replace(/"/g, "") + '"]');
@@ -170,6 +188,112 @@
     });
   }
 
+  /* Same rule as console/update_offer.py: "bt-terminal/0.2.0" runs "0.2.0". */
+  function runsVersion(software, version) {
+    var s = String(software || "").trim(), v = String(version || "").trim();
+    if (!s || !v) { return false; }
+    return s === v || s.split("/").pop() === v.split("/").pop();
+  }
+
+  function sayUpdate(text, kind) {
+    if (!updateMessage) { return; }
+    updateMessage.textContent = text || "";
+    updateMessage.setAttribute("data-kind", kind || "");
+  }
+
+  function showRollout() {
+    if (!updateRollout) { return; }
+    if (!bundle || !lastFleet) { updateRollout.textContent = ""; return; }
+    var current = lastFleet.terminals.filter(function (e) { return runsVersion(e.software, bundle.version); }).length;
+    updateRollout.textContent = t("fleet.update.rollout",
+      { current: current, total: lastFleet.terminals.length, version: bundle.version });
+  }
+
+  function showLocation() {
+    if (!updateBox) { return; }
+    updateCurrent.textContent = "";
+    if (!bundle) {
+      updateCurrent.textContent = t("fleet.update.none");
+    } else {
+      updateCurrent.appendChild(el("strong", { "data-test": "update-version-shown" },
+        t("fleet.update.current", { version: bundle.version })));
+      updateCurrent.appendChild(el("span", { "class": "line mono", "data-test": "update-url-shown" }, bundle.url));
+      if (bundle.sha256) {
+        updateCurrent.appendChild(el("span", { "class": "line mono" }, "SHA-256 " + bundle.sha256));
+      }
+      updateCurrent.appendChild(el("span", { "class": "line sub" }, t("fleet.update.set_by",
+        { name: bundle.set_by, time: new Date(bundle.set_at).toLocaleString(lang) })));
+    }
+    if (updateForm) {
+      updateForm.elements.url.value = bundle ? bundle.url : "";
+      updateForm.elements.version.value = bundle ? bundle.version : "";
+      updateForm.elements.sha256.value = bundle && bundle.sha256 ? bundle.sha256 : "";
+      updateClear.hidden = !bundle;
+    }
+    showRollout();
+  }
+
+  function loadUpdate() {
+    if (!updateBox) { return Promise.resolve(); }
+    return fetch("/api/v1/fleet/update", { credentials: "same-origin", cache: "no-store" }).then(function (res) {
+      if (res.status === 404) { return null; }
+      if (!res.ok) { throw new Error(String(res.status)); }
+      return res.json();
+    }).then(function (body) {
+      bundle = body;
+      showLocation();
+      if (lastFleet) { render(lastFleet); }
+    }).catch(function () {
+      updateCurrent.textContent = t("fleet.update.load_failed");
+    });
+  }
+
+  function saveUpdate(event) {
+    event.preventDefault();
+    var url = updateForm.elements.url.value.trim();
+    var version = updateForm.elements.version.value.trim();
+    var sha = updateForm.elements.sha256.value.trim();
+    if (!/^https:\/\/\S+$/.test(url) || !version || (sha && !/^[0-9a-fA-F]{64}$/.test(sha))) {
+      sayUpdate(t("fleet.update.invalid"), "error");
+      return;
+    }
+    fetch("/api/v1/fleet/update", {
+      method: "PUT", credentials: "same-origin",
+      headers: { "X-CSRF-Token": csrf, "Content-Type": "application/json" },
+      body: JSON.stringify({ url: url, version: version, sha256: sha || null })
+    }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) { return { res: res, body: body }; });
+    }).then(function (out) {
+      if (out.res.ok) {
+        bundle = out.body.location;
+        showLocation();
+        sayUpdate(t("fleet.update.saved", { version: bundle.version, count: out.body.offered_to.length }), "ok");
+        return load();
+      }
+      sayUpdate(t(out.res.status === 400 ? "fleet.update.invalid" : "fleet.update.failed"), "error");
+    }).catch(function () { sayUpdate(t("fleet.update.failed"), "error"); });
+  }
+
+  function clearUpdate() {
+    if (!window.confirm(t("fleet.update.clear_confirm"))) { return; }
+    fetch("/api/v1/fleet/update", {
+      method: "DELETE", credentials: "same-origin", headers: { "X-CSRF-Token": csrf }
+    }).then(function (res) {
+      if (res.ok || res.status === 404) {
+        bundle = null;
+        showLocation();
+        sayUpdate(t("fleet.update.cleared"), "ok");
+        return load();
+      }
+      sayUpdate(t("fleet.update.failed"), "error");
+    }).catch(function () { sayUpdate(t("fleet.update.failed"), "error"); });
+  }
+
+  if (updateForm) {
+    updateForm.addEventListener("submit", saveUpdate);
+    updateClear.addEventListener("click", clearUpdate);
+  }
+
   function schedule() {
     clearTimeout(timer);
     timer = setTimeout(function () { load().then(schedule); }, refreshMs);
@@ -178,5 +302,5 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { load(); }
   });
-  load().then(schedule);
+  loadUpdate().then(load).then(schedule);
 })();

@@ -1,0 +1,170 @@
+"""The CI image booted under QEMU: first boot, power cut, signed update, rollback.
+
+One card goes through a terminal's life in order, so the tests of this module depend on
+each other and run in file order: a later step is meaningless when an earlier one failed.
+Timeouts are generous: everything runs under software emulation of an arm64 CPU.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+
+from image.firmware import read_fat
+from image.qemu import Machine
+from tests.image.conftest import Built, Host, api
+
+pytestmark = pytest.mark.timeout(3600)
+
+BOOT_S = 900.0
+"""From power-on to SSH, under emulation on two cores (measured: see the note)."""
+
+
+def sh(vm: Machine, command: str) -> str:
+    """Run a shell command in the guest; its stdout, or a failure with stderr."""
+    done = vm.ssh(command)
+    assert done.returncode == 0, f"{command!r} failed ({done.returncode}): {done.stderr}"
+    return done.stdout.strip()
+
+
+def wait_ready(vm: Machine, timeout_s: float = 600) -> float:
+    """Wait until bt-terminal is active (READY=1); seconds from kernel start to READY."""
+    deadline = time.monotonic() + timeout_s
+    state = ""
+    while time.monotonic() < deadline:
+        state = sh(vm, "systemctl show -p ActiveState,ActiveEnterTimestampMonotonic bt-terminal")
+        fields = dict(line.split("=", 1) for line in state.splitlines())
+        if fields.get("ActiveState") == "active":
+            return int(fields["ActiveEnterTimestampMonotonic"]) / 1e6
+        time.sleep(2)
+    journal = vm.ssh("journalctl -b -u bt-terminal -u bt-firstboot --no-pager | tail -60").stdout
+    raise AssertionError(f"bt-terminal never READY ({state}):\n{journal}")
+
+
+def system_state(vm: Machine) -> str:
+    """``systemctl is-system-running`` once boot has finished; failed units named."""
+    state = vm.ssh("systemctl is-system-running --wait", timeout_s=600).stdout.strip()
+    if state != "running":
+        failed = vm.ssh("systemctl --failed --no-legend --plain").stdout
+        return f"{state}: {failed}"
+    return state
+
+
+def online(host: Host) -> bool:
+    """Whether the console's fleet view shows the terminal online."""
+    fleet = api(host.console, host.token, "GET", "/api/v1/fleet")
+    return any(t["online"] for t in fleet["terminals"])
+
+
+def wait_online(host: Host, timeout_s: float = 120) -> None:
+    """Wait until the fleet view shows the terminal online."""
+    deadline = time.monotonic() + timeout_s
+    while not online(host):
+        assert time.monotonic() < deadline, "the terminal never showed online in the fleet view"
+        time.sleep(1)
+
+
+def test_first_boot_imports_enrolls_and_runs_read_only(
+    built: Built, host: Host, machine: Machine
+) -> None:
+    started = time.monotonic()
+    choice = machine.boot()
+    assert (choice.partition, choice.tryboot) == (2, False)
+    machine.wait_ssh(BOOT_S)
+    ready_s = wait_ready(machine)
+    print(f"\nfirst boot: kernel start to READY {ready_s:.1f} s "
+          f"(power-on to SSH {time.monotonic() - started:.0f} s)")  # fmt: skip
+    assert system_state(machine) == "running"
+
+    # the boot partition's config was imported once, and the code is gone from the card
+    imported = sh(machine, "cat /data/config/imported.json")
+    assert '"terminal_id"' in imported
+    assert sh(machine, "grep -c 10.0.2.2 /data/config/terminal.toml") == "1"
+    boot_file = sh(machine, "cat /boot/config/buergerterminal.toml")
+    assert host.code not in boot_file and "enrollment_code" not in boot_file
+    assert sh(machine, "readlink -f /etc/localtime").endswith("Europe/Berlin")
+    wait_online(host)
+
+    # read-only root under a tmpfs overlay; the data partition is writable
+    assert sh(machine, "findmnt -n -o FSTYPE /") == "overlay"
+    assert re.match(r"ro\b", sh(machine, "findmnt -n -o OPTIONS /media/root-ro"))
+    assert sh(machine, "findmnt -n -o FSTYPE /data") == "ext4"
+
+    # both watchdogs: systemd on the hardware watchdog, and the appliance's own
+    assert sh(machine, "cat /sys/class/watchdog/watchdog0/state") == "active"
+    assert sh(machine, "systemctl show -p RuntimeWatchdogUSec --value") == "14s"
+    assert sh(machine, "systemctl show -p WatchdogUSec --value bt-terminal") == "30s"
+
+    # identity and network policy
+    assert sh(machine, "cat /etc/machine-id") != ""
+    assert "policy drop" in sh(machine, "nft list chain inet filter input")
+    assert sh(machine, "passwd -S root").split()[1] == "L"
+
+
+def test_pulling_the_plug_loses_nothing_confirmed(host: Host, machine: Machine) -> None:
+    sh(machine, "echo kept > /data/confirmed && sync")
+    sh(machine, "echo gone > /etc/volatile && sync")
+    credential = sh(machine, "sha256sum /data/terminal/credential")
+    machine.pull_plug()
+
+    machine.boot()
+    machine.wait_ssh(BOOT_S)
+    ready_s = wait_ready(machine)
+    print(f"\nafter the power cut: kernel start to READY {ready_s:.1f} s")
+    assert system_state(machine) == "running"
+    assert sh(machine, "cat /data/confirmed") == "kept"
+    assert machine.ssh("test -e /etc/volatile").returncode == 1  # the overlay forgot it
+    assert sh(machine, "sha256sum /data/terminal/credential") == credential
+    firstboot = sh(machine, "journalctl -b -u bt-firstboot --no-pager -o cat")
+    assert "enroll" not in firstboot.lower() or "already" in firstboot.lower()
+    wait_online(host)
+
+
+def install_from_console(host: Host, machine: Machine, url: str, version: str) -> None:
+    """Set the municipality's update location; the terminal fetches and installs, then reboots."""
+    api(host.console, host.token, "PUT", "/api/v1/update", {"url": url, "version": version})
+    code = machine.wait_exit(1800)  # the reboot into the try boot ends QEMU (-no-reboot)
+    assert code == 0, f"QEMU exited with {code}:\n{machine.log()[-3000:]}"
+
+
+def test_signed_update_is_tried_and_confirmed(
+    built: Built, host: Host, machine: Machine, bundles: str
+) -> None:
+    install_from_console(host, machine, f"{bundles}/{built.update.name}", "1.1.0-test")
+    choice = machine.boot()
+    assert (choice.partition, choice.tryboot) == (3, True)
+    machine.wait_ssh(BOOT_S)
+    wait_ready(machine)
+    assert sh(machine, "cat /etc/buergerterminal/version") == "1.1.0-test"
+    deadline = time.monotonic() + 300
+    committed = "sed -n '/\\[all\\]/,/\\[/p' /boot/config/autoboot.txt"
+    while "boot_partition=3" not in sh(machine, committed):
+        assert time.monotonic() < deadline, "the new slot was never confirmed"
+        time.sleep(2)
+    status = sh(machine, "rauc status --output-format=shell")
+    assert "RAUC_BOOT_PRIMARY='rootfs.1'" in status
+    assert sh(machine, "cat /data/confirmed") == "kept"  # data survives updates
+    wait_online(host)
+    sh(machine, "systemctl reboot")  # an ordinary reboot now stays on B
+    machine.wait_exit(600)
+    assert machine.boot().partition == 3
+
+
+def test_broken_update_rolls_back(built: Built, host: Host, machine: Machine, bundles: str) -> None:
+    machine.wait_ssh(BOOT_S)
+    wait_ready(machine)
+    install_from_console(host, machine, f"{bundles}/{built.broken.name}", "1.2.0-broken")
+    choice = machine.boot()
+    assert (choice.partition, choice.tryboot) == (2, True)
+    # the appliance never gets READY: bt-update-confirm marks the slot bad and reboots
+    machine.wait_exit(1800)
+    choice = machine.boot()
+    assert (choice.partition, choice.tryboot) == (3, False)
+    machine.wait_ssh(BOOT_S)
+    wait_ready(machine)
+    assert sh(machine, "cat /etc/buergerterminal/version") == "1.1.0-test"
+    wait_online(host)
+    autoboot = read_fat(machine.disk, 1, "autoboot.txt")
+    assert autoboot is not None
