@@ -17,10 +17,10 @@ import signal
 import sys
 from pathlib import Path
 
-from appliance import SOFTWARE
 from appliance.config import Config, load_config
 from appliance.errors import TerminalError
 from appliance.systemd import JournalFields, configure_logging, systemd_service
+from appliance.version import software
 
 log = logging.getLogger("appliance")
 
@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
 async def _enroll(config: Config, code: str) -> int:
     from appliance.credentials import enroll, save_enrollment
 
-    enrollment = await enroll(config.console_url, code, software=SOFTWARE)
+    enrollment = await enroll(config.console_url, code, software=software())
     path = save_enrollment(config.data_dir, enrollment)
     print(
         f"Enrolled as {enrollment.name!r} ({enrollment.municipality}), "

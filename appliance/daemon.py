@@ -17,7 +17,6 @@ import contextlib
 import logging
 from typing import Any
 
-from appliance import SOFTWARE
 from appliance.config import Config, camera_size
 from appliance.coordinator import Coordinator
 from appliance.events import (
@@ -47,6 +46,7 @@ from appliance.ports import CameraLeg, Contact, State
 from appliance.printing import PrintTool
 from appliance.selfview import SelfViewStream
 from appliance.update_request import update_gate
+from appliance.version import software
 from protocol.messages import IceServer
 
 log = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         post=post_threadsafe, parts=health_parts, details=details, self_view=self_view
     )
     kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
-    link = Link(console_url=config.console_url, credential=credential, software=SOFTWARE,
+    link = Link(console_url=config.console_url, credential=credential, software=software(),
                 parts=parts, on_event=post)  # fmt: skip
     printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
     print_tool = PrintTool(

@@ -35,6 +35,7 @@ ENABLE = (
     "bt-kiosk.service",
     "bt-update-confirm.service",
     "bt-update.path",
+    "bt-update.service",
     "nftables.service",
     "ssh.service",
     "systemd-timesyncd.service",
