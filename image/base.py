@@ -23,7 +23,9 @@ from image.targets import Target
 
 log = logging.getLogger(__name__)
 
-_DPKG_EXCLUDES = (
+_DPKG_OPTIONS = (
+    "force-confold",  # the essential hook's update-initramfs.conf stays; no conffile prompt
+    "force-confdef",
     "path-exclude=/usr/share/man/*",
     "path-exclude=/usr/share/info/*",
     "path-exclude=/usr/share/doc/*",
@@ -53,7 +55,7 @@ def cache_key(target: Target) -> str:
         *target.mirrors,
         *target.keyrings,
         *target.package_list(),
-        *_DPKG_EXCLUDES,
+        *_DPKG_OPTIONS,
         _ESSENTIAL_HOOK,
         _mmdebstrap_version(),
     ):
@@ -69,7 +71,7 @@ def base_root(target: Target, cache: Path | None = None) -> Path:
     if tar.exists():
         log.info("base root from the cache: %s", tar)
         return tar
-    partial = tar.with_suffix(".tar.part")
+    partial = tar.with_suffix(".partial.tar")  # mmdebstrap picks its output format by suffix
     cmd = [
         "mmdebstrap",
         "--arch=arm64",
@@ -78,7 +80,7 @@ def base_root(target: Target, cache: Path | None = None) -> Path:
         '--aptopt=Acquire::Languages "none"',
         f"--include={','.join(target.package_list())}",
         f"--essential-hook={_ESSENTIAL_HOOK}",
-        *(f"--dpkgopt={opt}" for opt in _DPKG_EXCLUDES),
+        *(f"--dpkgopt={opt}" for opt in _DPKG_OPTIONS),
         *(f"--keyring={k}" for k in target.keyrings),
         "bookworm",
         str(partial),

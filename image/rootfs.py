@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 REPO = IMAGE_DIR.parent
 VENV = "/opt/buergerterminal/.venv"
 UNITS = (
+    "bt-machine-id.service",
     "bt-root-check.service",
     "bt-firstboot.service",
     "bt-terminal.service",
@@ -29,6 +30,7 @@ UNITS = (
     "bt-update.service",
 )
 ENABLE = (
+    "bt-machine-id.service",
     "bt-root-check.service",
     "bt-firstboot.service",
     "bt-terminal.service",

@@ -8,15 +8,19 @@ skips these tests on a developer machine (README, "Tests"); ``.ci/run`` sets
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import os
 import shutil
+import ssl
 import subprocess
+import threading
 import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +31,9 @@ from console.store.database import Database
 from console.store.tokens import TokenStore
 from image.build import BuildResult, build, bundle_from_root
 from image.firmware import write_fat
-from image.qemu import Machine
+from image.qemu import GUEST_HOST, Machine
 from image.targets import TARGETS
+from tests.appliance.update.https_server import make_pki
 from tests.e2e.harness import Console, free_port, seed_console
 
 REPO = Path(__file__).resolve().parents[2]
@@ -112,7 +117,33 @@ def ssh_key(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return key
 
 
-def boot_config(host: Host, ssh_key: Path, extra: str = "") -> str:
+@dataclass(frozen=True)
+class Bundles:
+    """The bundle folder served over HTTPS, as the guest addresses it, and the server's CA."""
+
+    base: str
+    ca: Path
+
+
+@pytest.fixture(scope="session")
+def bundles(tmp_path_factory: pytest.TempPathFactory, built: Built) -> Iterator[Bundles]:
+    """The build's bundles over HTTPS on the host, certificate for 10.0.2.2 from a test CA."""
+    pki = make_pki(tmp_path_factory.mktemp("pki"), "Kreis-IT Test CA", ("127.0.0.1", GUEST_HOST))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(built.update.parent))
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(pki.cert, pki.key)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield Bundles(f"https://{GUEST_HOST}:{httpd.server_address[1]}", pki.ca)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def boot_config(host: Host, ssh_key: Path, ca: Path) -> str:
     """The buergerterminal.toml a municipality would write for this terminal."""
     public = ssh_key.with_suffix(".pub").read_text().strip()
     return (
@@ -121,7 +152,7 @@ def boot_config(host: Host, ssh_key: Path, extra: str = "") -> str:
         'terminal_name = "Rathaus Adorf"\n'
         'timezone = "Europe/Berlin"\n'
         f'ssh_key = "{public}"\n'
-        f"{extra}"
+        f'ca_certificates = """\n{ca.read_text()}"""\n'
         "\n[terminal]\n"
         'camera = "synthetic"\n'
         'audio = "synthetic"\n'
@@ -133,13 +164,19 @@ def boot_config(host: Host, ssh_key: Path, extra: str = "") -> str:
 
 @pytest.fixture(scope="session")
 def machine(
-    tmp_path_factory: pytest.TempPathFactory, built: Built, host: Host, ssh_key: Path
+    tmp_path_factory: pytest.TempPathFactory,
+    built: Built,
+    host: Host,
+    ssh_key: Path,
+    bundles: Bundles,
 ) -> Iterator[Machine]:
     """A fresh copy of the card with the config on its boot partition, in a QEMU machine."""
     work = tmp_path_factory.mktemp("machine")
     disk = work / "disk.img"
     subprocess.run(["cp", "--sparse=always", built.result.disk, str(disk)], check=True)
-    write_fat(disk, 1, "buergerterminal.toml", boot_config(host, ssh_key).encode(), work)
+    write_fat(
+        disk, 1, "buergerterminal.toml", boot_config(host, ssh_key, bundles.ca).encode(), work
+    )
     vm = Machine(disk, work, free_port(), ssh_key)
     try:
         yield vm

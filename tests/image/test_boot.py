@@ -14,7 +14,7 @@ import pytest
 
 from image.firmware import read_fat
 from image.qemu import Machine
-from tests.image.conftest import Built, Host, api
+from tests.image.conftest import Built, Bundles, Host, api
 
 pytestmark = pytest.mark.timeout(3600)
 
@@ -107,6 +107,7 @@ def test_pulling_the_plug_loses_nothing_confirmed(host: Host, machine: Machine) 
     sh(machine, "echo kept > /data/confirmed && sync")
     sh(machine, "echo gone > /etc/volatile && sync")
     credential = sh(machine, "sha256sum /data/terminal/credential")
+    machine_id = sh(machine, "cat /etc/machine-id")
     machine.pull_plug()
 
     machine.boot()
@@ -117,6 +118,8 @@ def test_pulling_the_plug_loses_nothing_confirmed(host: Host, machine: Machine) 
     assert sh(machine, "cat /data/confirmed") == "kept"
     assert machine.ssh("test -e /etc/volatile").returncode == 1  # the overlay forgot it
     assert sh(machine, "sha256sum /data/terminal/credential") == credential
+    assert sh(machine, "cat /etc/machine-id") == machine_id
+    assert int(sh(machine, "journalctl --list-boots --no-pager | wc -l")) >= 2  # logs kept
     firstboot = sh(machine, "journalctl -b -u bt-firstboot --no-pager -o cat")
     assert "enroll" not in firstboot.lower() or "already" in firstboot.lower()
     wait_online(host)
@@ -124,15 +127,15 @@ def test_pulling_the_plug_loses_nothing_confirmed(host: Host, machine: Machine) 
 
 def install_from_console(host: Host, machine: Machine, url: str, version: str) -> None:
     """Set the municipality's update location; the terminal fetches and installs, then reboots."""
-    api(host.console, host.token, "PUT", "/api/v1/update", {"url": url, "version": version})
+    api(host.console, host.token, "PUT", "/api/v1/fleet/update", {"url": url, "version": version})
     code = machine.wait_exit(1800)  # the reboot into the try boot ends QEMU (-no-reboot)
     assert code == 0, f"QEMU exited with {code}:\n{machine.log()[-3000:]}"
 
 
 def test_signed_update_is_tried_and_confirmed(
-    built: Built, host: Host, machine: Machine, bundles: str
+    built: Built, host: Host, machine: Machine, bundles: Bundles
 ) -> None:
-    install_from_console(host, machine, f"{bundles}/{built.update.name}", "1.1.0-test")
+    install_from_console(host, machine, f"{bundles.base}/{built.update.name}", "1.1.0-test")
     choice = machine.boot()
     assert (choice.partition, choice.tryboot) == (3, True)
     machine.wait_ssh(BOOT_S)
@@ -152,10 +155,12 @@ def test_signed_update_is_tried_and_confirmed(
     assert machine.boot().partition == 3
 
 
-def test_broken_update_rolls_back(built: Built, host: Host, machine: Machine, bundles: str) -> None:
+def test_broken_update_rolls_back(
+    built: Built, host: Host, machine: Machine, bundles: Bundles
+) -> None:
     machine.wait_ssh(BOOT_S)
     wait_ready(machine)
-    install_from_console(host, machine, f"{bundles}/{built.broken.name}", "1.2.0-broken")
+    install_from_console(host, machine, f"{bundles.base}/{built.broken.name}", "1.2.0-broken")
     choice = machine.boot()
     assert (choice.partition, choice.tryboot) == (2, True)
     # the appliance never gets READY: bt-update-confirm marks the slot bad and reboots

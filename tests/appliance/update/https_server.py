@@ -27,8 +27,10 @@ class Pki:
     key: Path
 
 
-def make_pki(directory: Path, name: str = "Test CA") -> Pki:
-    """Create a CA and a server certificate for 127.0.0.1 signed by it."""
+def make_pki(
+    directory: Path, name: str = "Test CA", addresses: tuple[str, ...] = ("127.0.0.1",)
+) -> Pki:
+    """Create a CA and a server certificate for ``addresses`` signed by it."""
     now = datetime.datetime.now(datetime.UTC)
     ca_key = ec.generate_private_key(ec.SECP256R1())
     ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
@@ -60,7 +62,9 @@ def make_pki(directory: Path, name: str = "Test CA") -> Pki:
         .not_valid_before(now - datetime.timedelta(minutes=5))
         .not_valid_after(now + datetime.timedelta(days=1))
         .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
+            x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address(a)) for a in addresses]
+            ),
             critical=False,
         )
         .add_extension(
