@@ -53,6 +53,8 @@ class Target:
     console: str
     """Kernel console arguments for cmdline.txt."""
     keyrings: tuple[str, ...] = ()
+    quiet: bool = True
+    """``quiet`` on the kernel command line (the CI target keeps boot messages for its logs)."""
 
     def package_list(self) -> list[str]:
         """The packages of every list file, comments and blanks dropped."""
@@ -74,6 +76,7 @@ TARGETS = {
         mirrors=(DEBIAN, DEBIAN_SECURITY),
         packages=(IMAGE_DIR / "packages/base.txt", IMAGE_DIR / "packages/qemu.txt"),
         console="console=tty1 console=ttyAMA0",  # the last one is /dev/console: the serial log
+        quiet=False,
     ),
     "rpi": Target(
         name="rpi",
@@ -93,5 +96,5 @@ def cmdline(target: Target) -> str:
     """The kernel command line of both slots (the initramfs swaps the root for slot B)."""
     return (
         f"{target.console} root=PARTUUID={PARTUUID['root_a']} rootfstype=ext4 rootwait ro"
-        " overlayroot=tmpfs:recurse=0 panic=10 quiet"
+        " overlayroot=tmpfs:recurse=0 panic=10" + (" quiet" if target.quiet else "")
     )
