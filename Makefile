@@ -20,7 +20,7 @@ APT_PACKAGES += coturn
 # SD image (image/): arm64 root by mmdebstrap under qemu-user, disk by genimage, booted by
 # qemu-system-aarch64 in tests/image/; RAUC signs and installs bundles
 APT_PACKAGES += mmdebstrap arch-test qemu-user-static binfmt-support qemu-system-arm ipxe-qemu
-APT_PACKAGES += genimage dosfstools mtools e2fsprogs fdisk rauc squashfs-tools openssl openssh-client
+APT_PACKAGES += genimage dosfstools mtools e2fsprogs fdisk rauc squashfs-tools openssl openssh-client nftables
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: demo test lint typecheck unit e2e bench image bundle image-qemu system-deps venv clean

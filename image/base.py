@@ -6,8 +6,11 @@ the hooks below. So it is built once into a cache outside the repository, named 
 of those inputs; a changed package list builds a new one. ``BT_IMAGE_CACHE`` moves the cache
 (default ``~/.cache/buergerterminal/image``).
 
-The initramfs is not generated here (``update_initramfs=no``): the project layer adds its own
-initramfs scripts, and generating it twice under emulation costs a minute each time.
+The initramfs is not generated here: the kernel package's hook that would make one is left
+out (a path-exclude), because the project layer adds its own initramfs scripts and modules
+list and makes it once (image/rootfs.py); under emulation one generation with all modules
+took 15 minutes. ``BT_IMAGE_BASE`` names a base tarball to use instead of the cache
+(developing the layer without rebuilding the base).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ _DPKG_OPTIONS = (
     "path-exclude=/usr/share/locale/*",
     "path-include=/usr/share/locale/de/*",
     "path-include=/usr/share/locale/en*",
+    "path-exclude=/etc/kernel/postinst.d/initramfs-tools",
 )
 _ESSENTIAL_HOOK = (
     'mkdir -p "$1/etc/initramfs-tools" && '
@@ -65,6 +69,10 @@ def cache_key(target: Target) -> str:
 
 def base_root(target: Target, cache: Path | None = None) -> Path:
     """The base root tarball for ``target``, built if the cache has none for its inputs."""
+    forced = os.environ.get("BT_IMAGE_BASE")
+    if forced:
+        log.info("base root from BT_IMAGE_BASE: %s", forced)
+        return Path(forced)
     where = cache or cache_dir()
     where.mkdir(parents=True, exist_ok=True)
     tar = where / f"base-{target.name}-{cache_key(target)}.tar"

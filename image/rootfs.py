@@ -111,6 +111,10 @@ def _venv(chroot: Chroot, root: Path, wheel: Path) -> None:
     """The appliance in a venv that also sees the OS's python3-picamera2, -systemd, -pyscard."""
     staged = root / "tmp" / wheel.name
     shutil.copy2(wheel, staged)
+    # pip inside the root trusts what this build machine trusts (a company proxy's CA, say);
+    # the bundle is used for the download only and is not left in the image.
+    host_ca = root / "tmp/build-host-ca.crt"
+    shutil.copy2(_host_ca_bundle(), host_ca)
     try:
         chroot.run("python3", "-m", "venv", "--system-site-packages", VENV)
         chroot.run(
@@ -119,10 +123,19 @@ def _venv(chroot: Chroot, root: Path, wheel: Path) -> None:
             "--quiet",
             "--disable-pip-version-check",
             f"/tmp/{wheel.name}",
+            env={"PIP_CERT": "/tmp/build-host-ca.crt"},
         )
     finally:
         staged.unlink(missing_ok=True)
+        host_ca.unlink(missing_ok=True)
     chroot.run(f"{VENV}/bin/python", "-c", "import appliance.daemon, systemd.daemon, smartcard")
+
+
+def _host_ca_bundle() -> Path:
+    for candidate in (os.environ.get("PIP_CERT"), os.environ.get("SSL_CERT_FILE")):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return Path("/etc/ssl/certs/ca-certificates.crt")
 
 
 def _initramfs(chroot: Chroot) -> None:
@@ -130,6 +143,7 @@ def _initramfs(chroot: Chroot) -> None:
     if not kernels:
         raise ImageBuildError("the base root has no kernel in /lib/modules")
     for version in kernels:
+        (chroot.root / f"boot/initrd.img-{version}").unlink(missing_ok=True)
         chroot.run("update-initramfs", "-c", "-k", version)
         listing = chroot.run("lsinitramfs", f"/boot/initrd.img-{version}")
         for needed in ("usr/bin/busybox", "scripts/init-bottom/overlayroot"):
