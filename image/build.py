@@ -105,8 +105,12 @@ def bundle_from_root(
     out: Path,
     version: str,
     change: Callable[[Path], None] | None = None,
+    size_mib: int | None = None,
 ) -> Path:
-    """A signed bundle of the built root, ``change`` applied to a copy of it first."""
+    """A signed bundle of the built root, ``change`` applied to a copy of it first.
+
+    ``size_mib``: the root image's size (default: the slot's).
+    """
     root = out / "root"
     (root / "etc/buergerterminal/version").write_text(version + "\n")
     root_image = Path(result.root_image)
@@ -131,7 +135,7 @@ def bundle_from_root(
                 "-d",
                 str(root),
                 str(root_image),
-                f"{result.root_mib}M",
+                f"{size_mib or result.root_mib}M",
             ],
             check=True,
         )

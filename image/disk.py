@@ -23,7 +23,8 @@ LINUX_TYPE = "0fc63daf-8483-4772-8e79-3d69d8477de4"
 MIB = 1024 * 1024
 CONFIG_MIB = 64
 BOOT_MIB = 192
-DATA_MIB = 256
+DATA_MIB = 1024
+"""Room for a downloaded bundle (450-600 MB) beside config and logs; grown on a real card later."""
 
 AUTOBOOT = """\
 # Raspberry Pi firmware A/B boot (tryboot). bt-tryboot (appliance/update/) rewrites this file.

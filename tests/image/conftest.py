@@ -61,10 +61,25 @@ class Built:
     build_s: float
 
 
-def _break_appliance(root: Path) -> None:
-    """A release whose appliance never gets ready: the update must roll back."""
-    dropin = root / "etc/systemd/system/bt-terminal.service.d/broken.conf"
-    dropin.write_text("[Service]\nExecStart=\nExecStart=/bin/false\n")
+def _break_root(root: Path) -> None:
+    """A release whose root has no init at all: the try boot panics and the card reboots.
+
+    The worst case of a bad update, and small enough to download and install quickly under
+    emulation; the health check's own rollback (appliance never READY) is tested in
+    tests/appliance/update/test_confirm.py.
+    """
+    for entry in root.iterdir():
+        if entry.name not in ("etc",):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    for entry in (root / "etc").iterdir():
+        if entry.name != "buergerterminal":
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
 
 
 @pytest.fixture(scope="session")
@@ -77,7 +92,7 @@ def built() -> Built:
     started = time.monotonic()
     result = build(TARGETS["qemu"], OUT, VERSION)
     update = bundle_from_root(result, OUT, UPDATE)
-    broken = bundle_from_root(result, OUT, BROKEN, change=_break_appliance)
+    broken = bundle_from_root(result, OUT, BROKEN, change=_break_root, size_mib=64)
     elapsed = time.monotonic() - started
     print(
         f"\nimage build: {elapsed:.0f} s ({result.seconds}); "

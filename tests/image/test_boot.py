@@ -12,7 +12,6 @@ import time
 
 import pytest
 
-from image.firmware import read_fat
 from image.qemu import Machine
 from tests.image.conftest import Built, Bundles, Host, api
 
@@ -152,24 +151,26 @@ def test_signed_update_is_tried_and_confirmed(
     wait_online(host)
     sh(machine, "systemctl reboot")  # an ordinary reboot now stays on B
     machine.wait_exit(600)
-    assert machine.boot().partition == 3
 
 
 def test_broken_update_rolls_back(
     built: Built, host: Host, machine: Machine, bundles: Bundles
 ) -> None:
+    machine.boot()  # the normal boot of the confirmed slot B
     machine.wait_ssh(BOOT_S)
     wait_ready(machine)
     install_from_console(host, machine, f"{bundles.base}/{built.broken.name}", "1.2.0-broken")
     choice = machine.boot()
     assert (choice.partition, choice.tryboot) == (2, True)
-    # the appliance never gets READY: bt-update-confirm marks the slot bad and reboots
-    machine.wait_exit(1800)
+    # slot A's root has no init: the initramfs panics, panic=10 reboots, QEMU exits
+    machine.wait_exit(900)
+    assert "No init found" in machine.log() or "Kernel panic" in machine.log()
     choice = machine.boot()
-    assert (choice.partition, choice.tryboot) == (3, False)
+    assert (choice.partition, choice.tryboot) == (3, False)  # the firmware went back to B
     machine.wait_ssh(BOOT_S)
     wait_ready(machine)
     assert sh(machine, "cat /etc/buergerterminal/version") == "1.1.0-test"
+    assert "boot_partition=3" in sh(
+        machine, "sed -n '/\\[all\\]/,/\\[/p' /boot/config/autoboot.txt"
+    )
     wait_online(host)
-    autoboot = read_fat(machine.disk, 1, "autoboot.txt")
-    assert autoboot is not None
