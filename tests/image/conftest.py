@@ -29,7 +29,7 @@ import pytest
 from console.store import Store
 from console.store.database import Database
 from console.store.tokens import TokenStore
-from image.build import BuildResult, build, bundle_from_root
+from image.build import BuildResult, build
 from image.firmware import write_fat
 from image.qemu import GUEST_HOST, Machine
 from image.targets import TARGETS
@@ -39,8 +39,6 @@ from tests.e2e.harness import Console, free_port, seed_console
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "var/image/qemu-test"
 VERSION = "1.0.0-test"
-UPDATE = "1.1.0-test"
-BROKEN = "1.2.0-broken"
 
 
 def _skip_requested() -> bool:
@@ -53,54 +51,28 @@ def _skip_requested() -> bool:
 
 @dataclass
 class Built:
-    """The image and its two update bundles."""
+    """The built image."""
 
     result: BuildResult
-    update: Path
-    broken: Path
     build_s: float
-
-
-def _break_root(root: Path) -> None:
-    """A release whose root has no init at all: the try boot panics and the card reboots.
-
-    The worst case of a bad update, and small enough to download and install quickly under
-    emulation; the health check's own rollback (appliance never READY) is tested in
-    tests/appliance/update/test_confirm.py.
-    """
-    for entry in root.iterdir():
-        if entry.name not in ("etc",):
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
-    for entry in (root / "etc").iterdir():
-        if entry.name != "buergerterminal":
-            if entry.is_dir() and not entry.is_symlink():
-                shutil.rmtree(entry)
-            else:
-                entry.unlink()
 
 
 @pytest.fixture(scope="session")
 def built() -> Built:
-    """The qemu target with a good and a broken update bundle."""
+    """The qemu target's disk image."""
     if _skip_requested():
         pytest.skip("BT_SKIP_IMAGE_TEST=1")
     if os.geteuid() != 0:
         pytest.fail("the image build needs root (chroot, mounts); CI runs as root")
     started = time.monotonic()
     result = build(TARGETS["qemu"], OUT, VERSION)
-    update = bundle_from_root(result, OUT, UPDATE)
-    broken = bundle_from_root(result, OUT, BROKEN, change=_break_root, size_mib=64)
     elapsed = time.monotonic() - started
     print(
         f"\nimage build: {elapsed:.0f} s ({result.seconds}); "
         f"disk {result.disk_bytes / 2**30:.2f} GiB"
-        f" ({result.disk_allocated_bytes / 2**20:.0f} MiB allocated); "
-        f"bundle {update.stat().st_size / 2**20:.0f} MiB"
+        f" ({result.disk_allocated_bytes / 2**20:.0f} MiB allocated)"
     )
-    return Built(result, update, broken, elapsed)
+    return Built(result, elapsed)
 
 
 @dataclass
@@ -142,9 +114,12 @@ class Bundles:
 
 @pytest.fixture(scope="session")
 def bundles(tmp_path_factory: pytest.TempPathFactory, built: Built) -> Iterator[Bundles]:
-    """The build's bundles over HTTPS on the host, certificate for 10.0.2.2 from a test CA."""
+    """The build's folder over HTTPS on the host, certificate for 10.0.2.2 from a test CA.
+
+    The CA reaches the terminal through buergerterminal.toml's ca_certificates.
+    """
     pki = make_pki(tmp_path_factory.mktemp("pki"), "Kreis-IT Test CA", ("127.0.0.1", GUEST_HOST))
-    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(built.update.parent))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(OUT))
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(pki.cert, pki.key)
@@ -177,7 +152,7 @@ def boot_config(host: Host, ssh_key: Path, ca: Path) -> str:
     )
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def machine(
     tmp_path_factory: pytest.TempPathFactory,
     built: Built,
@@ -185,7 +160,10 @@ def machine(
     ssh_key: Path,
     bundles: Bundles,
 ) -> Iterator[Machine]:
-    """A fresh copy of the card with the config on its boot partition, in a QEMU machine."""
+    """A fresh copy of the card with the config on its boot partition, in a QEMU machine.
+
+    Module scope: the machine is gone before later test folders (Chromium tests) run.
+    """
     work = tmp_path_factory.mktemp("machine")
     disk = work / "disk.img"
     subprocess.run(["cp", "--sparse=always", built.result.disk, str(disk)], check=True)
