@@ -30,14 +30,7 @@ UNITS = (
     "bt-update.service",
 )
 ENABLE = (
-    "bt-machine-id.service",
-    "bt-root-check.service",
-    "bt-firstboot.service",
-    "bt-terminal.service",
-    "bt-kiosk.service",
-    "bt-update-confirm.service",
-    "bt-update.path",
-    "bt-update.service",
+    *UNITS,  # every unit of the project's own; bt-kiosk and ssh skip themselves by condition
     "nftables.service",
     "ssh.service",
     "systemd-timesyncd.service",
