@@ -10,9 +10,7 @@ world-readable one.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from appliance.errors import EnrollmentError, NotEnrolledError
+from appliance.files import replace_file
 
 CREDENTIAL_FILE = "credential"
 TERMINAL_FILE = "terminal.json"
@@ -117,24 +116,4 @@ def load_credential(data_dir: Path) -> str:
 
 def _write_private(path: Path, text: str) -> None:
     """Write ``text`` atomically to ``path``, readable by the owner only."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    try:
-        os.fchmod(fd, 0o600)  # the umask cannot widen it, but an old tmp file could
-        data = text.encode("utf-8")
-        while data:
-            data = data[os.write(fd, data) :]
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    replace_file(path, text.encode("utf-8"), 0o600)

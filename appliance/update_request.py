@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from appliance.files import replace_file
 from appliance.ports import State
 from appliance.restart import NO_CALL
 from protocol.messages import MAX_UPDATE_URL_CHARS, MAX_UPDATE_VERSION_CHARS, UpdateOffer
@@ -69,22 +68,7 @@ def read_request(path: Path) -> dict[str, str] | None:
 def write_atomically(path: Path, text: str) -> None:
     """Replace ``path`` with ``text`` so a reader or a power cut sees old or new, not half."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        os.fsync(folder)
-    finally:
-        os.close(folder)
+    replace_file(path, text.encode("utf-8"), 0o644)
 
 
 class UpdateGate:

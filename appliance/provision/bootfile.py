@@ -13,7 +13,6 @@ lost when power goes before the page cache is flushed.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 import tomllib
@@ -21,6 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from appliance.files import replace_file
 from appliance.provision.tomlwrite import dumps
 
 STAMP_PREFIX = "# bt-firstboot:"
@@ -53,22 +53,6 @@ def _without_code(data: dict[str, Any]) -> dict[str, Any]:
 
 
 def rewrite(path: Path, text: str, sync: Callable[[], None] = os.sync) -> None:
-    """Replace the file at ``path`` by ``text`` via temp file, fsync and rename; then sync."""
-    tmp = path.with_name(f".{path.name}.new")
-    with tmp.open("wb") as fh:
-        fh.write(text.encode("utf-8"))
-        fh.flush()
-        os.fsync(fh.fileno())
-    try:
-        os.replace(tmp, path)
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
-        raise
-    with contextlib.suppress(OSError):  # vfat may refuse a directory fsync; sync covers it
-        fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+    """Replace the file at ``path`` by ``text`` (appliance/files.py); then sync."""
+    replace_file(path, text.encode("utf-8"), path.stat().st_mode & 0o777)
     sync()

@@ -12,6 +12,8 @@ import os
 import shutil
 from pathlib import Path
 
+from appliance.files import fsync_dir
+
 
 class Disk:
     """Writes, links, renames and removes with fsync; :meth:`step` runs before each one."""
@@ -68,12 +70,3 @@ class Disk:
         else:
             path.unlink()
         fsync_dir(path.parent)
-
-
-def fsync_dir(path: Path) -> None:
-    """fsync a directory, so that names created or renamed in it survive a power cut."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)

@@ -23,8 +23,9 @@ from pathlib import Path
 from typing import Any
 
 from appliance.config import load_config
+from appliance.files import fsync_dir
 from appliance.provision.bootconfig import BootConfig
-from appliance.provision.disk import Disk, fsync_dir
+from appliance.provision.disk import Disk
 from appliance.provision.network import KEYFILE_NAME, render_keyfile
 from appliance.provision.tomlwrite import dumps
 

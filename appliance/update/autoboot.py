@@ -15,11 +15,11 @@ to FAT without ``sync`` are lost if power goes (measured in the image tests), he
 
 from __future__ import annotations
 
-import contextlib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from appliance.files import replace_file
 from appliance.update.errors import BootConfigError
 
 ALL = "all"
@@ -144,33 +144,9 @@ def save(path: Path, config: Autoboot) -> None:
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace ``path`` with ``data``: temp file, fsync, rename, fsync the directory, sync."""
-    tmp = path.with_name(f".{path.name}.tmp")
-    with contextlib.suppress(FileNotFoundError):
-        tmp.unlink()
+    """Replace ``path`` with ``data`` (appliance/files.py), then ``sync`` for FAT."""
     try:
-        # O_EXCL|O_NOFOLLOW: never write through a link someone left in the directory.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, mode)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-        _fsync_dir(path.parent)
+        replace_file(path, data, mode)
     except OSError as err:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
         raise BootConfigError(f"cannot write {path}: {err.strerror or err}") from err
     os.sync()
-
-
-def _fsync_dir(directory: Path) -> None:
-    try:
-        fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
-    except OSError:
-        return
-    try:
-        with contextlib.suppress(OSError):  # some file systems refuse fsync on directories
-            os.fsync(fd)
-    finally:
-        os.close(fd)
