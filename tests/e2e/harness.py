@@ -63,6 +63,8 @@ class Console:
     data_dir: Path
     port: int = field(default_factory=free_port)
     heartbeat_s: float = 2.0
+    cpus: str | None = None
+    """Pin the server to these CPUs (``taskset -c``), e.g. ``"0"`` for one core (benches)."""
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -99,8 +101,10 @@ class Console:
     def start(self) -> None:
         """Start serving and wait until /healthz answers."""
         log = (self.data_dir / "console.log").open("ab")
+        pinned = ["taskset", "-c", self.cpus] if self.cpus is not None else []
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(
-            [str(BIN / "bt-console"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*pinned, str(BIN / "bt-console"), *serve],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
