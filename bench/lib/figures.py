@@ -54,6 +54,8 @@ def _number(value: float) -> str:
     if math.isnan(value) or math.isinf(value):
         return "nan"
     magnitude = abs(value)
+    if value == int(value) and magnitude < 1e12:
+        return str(int(value))
     digits = 0 if magnitude >= 100 else 1 if magnitude >= 10 else 2 if magnitude >= 1 else 4
     return f"{value:.{digits}f}"
 

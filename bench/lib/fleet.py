@@ -15,22 +15,16 @@ import asyncio
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from console.auth import Passwords
 from console.enroll import hash_code, hash_secret, new_code, new_terminal_id
 from console.migrate import run_migrations
 from console.store import Database, Store
 from console.store.models import EnrollmentCode, Municipality, Office, Terminal
+from tests.console.conftest import cheap_passwords
 
 PASSWORD = "bench password 1234"
 """Every bench caseworker's password (the console's minimum length is met)."""
-
-
-def cheap_passwords() -> Passwords:
-    """argon2 at minimal cost: sign-in is set-up here, not what is measured."""
-    return Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
 
 
 async def migrate(url: str) -> None:
@@ -51,7 +45,7 @@ async def add_municipalities(url: str, names: list[str]) -> None:
 
 async def add_caseworkers(url: str, people: list[tuple[str, str]]) -> None:
     """Create caseworkers ``(municipality, username)`` with the password :data:`PASSWORD`."""
-    passwords = cheap_passwords()
+    passwords = cheap_passwords()  # sign-in is set-up here, not what is measured
     hashed = passwords.hash(PASSWORD)
     db = Database.open(url)
     try:
