@@ -27,6 +27,14 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.terminal_thread import terminal_in_thread
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def source_path(env: dict[str, str]) -> str:
+    """``PYTHONPATH`` with this checkout first: the venv's console scripts would otherwise
+    import the packages of whichever checkout the venv was installed from (a shared venv
+    used from another git worktree)."""
+    return os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
 
 
 def free_port() -> int:
@@ -81,6 +89,7 @@ class Console:
             BT_CONSOLE_HEARTBEAT_S=str(self.heartbeat_s),
             BT_CONSOLE_REQUIRE_SECOND_FACTOR="false",  # the flows sign in with a password only
             PYTHONUNBUFFERED="1",
+            PYTHONPATH=source_path(env),
         )
         return env
 
@@ -153,6 +162,7 @@ def seed_console(console: Console) -> str:
 def enroll_terminal(console: Console, code: str, data_dir: Path) -> None:
     """Trade the code for a credential with the real `bt-terminal enroll`."""
     env = dict(os.environ, BT_TERMINAL_DATA_DIR=str(data_dir), BT_TERMINAL_CONSOLE_URL=console.url)
+    env["PYTHONPATH"] = source_path(env)
     subprocess.run([str(BIN / "bt-terminal"), "enroll", "--code", code], env=env, check=True,
                    capture_output=True)  # fmt: skip
 
