@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.lib import glass
 from bench.lib.figures import emit, median, percentile
-from bench.lib.live_call import CAMERA_PC, REMOTE_VIDEO, live_call
+from bench.lib.live_call import CAMERA_PC, REMOTE_VIDEO, inbound_video, live_call
 from tests.e2e.harness import chromium
 
 G114_MS = 150.0
@@ -72,7 +72,7 @@ def main(argv: list[str] | None = None) -> int:
             glass.install(call.caseworker)
             time.sleep(WARM_UP_S)
             terminal = glass.watch(call.caseworker, REMOTE_VIDEO, args.seconds)
-            codec = glass.received_codec(call.caseworker, CAMERA_PC)
+            codec = inbound_video(call.caseworker, CAMERA_PC).codec
     received = f"{terminal.width}x{terminal.height}"
     print(f"glass to glass at {args.size}, {args.fps} fps, {args.seconds:g} s of frames each; "
           f"terminal -> caseworker codec {codec}, received {received}")  # fmt: skip

@@ -64,19 +64,6 @@ def watch(page: Any, video_expr: str, seconds: float) -> Watched:
     )
 
 
-def received_codec(page: Any, pc_expr: str) -> str:
-    """The MIME type of the video codec a peer connection receives, e.g. ``video/VP8``."""
-    script = (
-        "async () => { const pc = " + pc_expr + "; const stats = await pc.getStats();"
-        " let codecId = null, mime = 'unknown';"
-        " stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video')"
-        " codecId = r.codecId; });"
-        " stats.forEach((r) => { if (r.id === codecId) mime = r.mimeType; });"
-        " return mime; }"
-    )
-    return str(page.evaluate(script))
-
-
 def chromium_reference(browser: Any, seconds: float, size: tuple[int, int], fps: int) -> Watched:
     """Stamped canvas -> RTCPeerConnection -> another page's video: the delays seen there."""
     sender = browser.new_context().new_page()

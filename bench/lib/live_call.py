@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench.lib.processes import rss_bytes
 from bench.lib.terminal_process import TerminalProcess
 from tests.e2e.harness import (
     PASSWORD,
@@ -31,6 +32,34 @@ REMOTE_VIDEO = "document.querySelector('[data-test=remote-video]')"
 """The caseworker page's video element showing the citizen."""
 
 
+INBOUND_VIDEO_JS = """async () => {
+  const pc = %s;
+  const stats = await pc.getStats();
+  let inbound = null;
+  stats.forEach((r) => { if (r.type === 'inbound-rtp' && r.kind === 'video') inbound = r; });
+  if (!inbound) return {bytes: 0, frames: 0, codec: 'none'};
+  const codec = inbound.codecId ? stats.get(inbound.codecId) : null;
+  return {bytes: inbound.bytesReceived || 0, frames: inbound.framesDecoded || 0,
+          codec: codec ? codec.mimeType : 'unknown'};
+}"""
+
+
+@dataclass(frozen=True)
+class InboundVideo:
+    """A receiving peer connection's video counters at one moment."""
+
+    bytes: int
+    frames: int
+    codec: str
+    """MIME type of the negotiated codec, e.g. ``video/VP8``."""
+
+
+def inbound_video(page: Any, pc_expr: str) -> InboundVideo:
+    """The video counters of the peer connection at ``pc_expr`` in ``page``."""
+    raw = page.evaluate(INBOUND_VIDEO_JS % pc_expr)
+    return InboundVideo(int(raw["bytes"]), int(raw["frames"]), str(raw["codec"]))
+
+
 @dataclass
 class LiveCall:
     """A call in progress and everything taking part in it."""
@@ -39,6 +68,8 @@ class LiveCall:
     terminal: TerminalProcess
     caseworker: Any
     kiosk: Any
+    idle_rss: int
+    """The daemon's resident memory once started, before the call."""
 
 
 @contextlib.contextmanager
@@ -53,6 +84,7 @@ def live_call(
         enroll_terminal(console, code, base / "terminal")
         terminal = TerminalProcess(console, base / "terminal", camera_size, camera_fps)
         terminal.start()
+        idle_rss = rss_bytes(terminal.pid)
         try:
             caseworker = browser.new_context().new_page()
             login(caseworker, console.url, "anna", PASSWORD)
@@ -65,7 +97,7 @@ def live_call(
             caseworker.click("[data-test=queue-item] [data-test=answer]")
             wait_for(lambda: frames_decoded(caseworker, CAMERA_PC) > 0, 20, 0.1, "camera leg")
             wait_for(lambda: frames_decoded(kiosk, "window.btKiosk.pc") > 0, 20, 0.1, "screen")
-            yield LiveCall(console, terminal, caseworker, kiosk)
+            yield LiveCall(console, terminal, caseworker, kiosk, idle_rss)
             caseworker.click("[data-test=hangup]")
             wait_for(lambda: terminal.state() == "idle", 15, 0.1, "terminal idle again")
         finally:
