@@ -95,8 +95,11 @@ def live_call(
             terminal.intent("/api/continue", {"language": "de"})
             caseworker.wait_for_selector("[data-test=queue-item]", timeout=15_000)
             caseworker.click("[data-test=queue-item] [data-test=answer]")
-            wait_for(lambda: frames_decoded(caseworker, CAMERA_PC) > 0, 20, 0.1, "camera leg")
-            wait_for(lambda: frames_decoded(kiosk, "window.btKiosk.pc") > 0, 20, 0.1, "screen")
+            try:
+                wait_for(lambda: frames_decoded(caseworker, CAMERA_PC) > 0, 30, 0.1, "camera")
+                wait_for(lambda: frames_decoded(kiosk, "window.btKiosk.pc") > 0, 30, 0.1, "screen")
+            except AssertionError as err:
+                raise RuntimeError(f"{err}; the daemon logged:\n{terminal.log_tail()}") from err
             yield LiveCall(console, terminal, caseworker, kiosk, idle_rss)
             caseworker.click("[data-test=hangup]")
             wait_for(lambda: terminal.state() == "idle", 15, 0.1, "terminal idle again")

@@ -78,13 +78,18 @@ class TerminalProcess:
     def _state(self) -> str | None:
         assert self.proc is not None
         if self.proc.poll() is not None:
-            log = (self.data_dir / "terminal.log").read_text(errors="replace")
-            tail = "\n".join(log.splitlines()[-10:])
-            raise RuntimeError(f"bt-terminal exited with {self.proc.returncode}:\n{tail}")
+            status = self.proc.returncode
+            raise RuntimeError(f"bt-terminal exited with {status}:\n{self.log_tail()}")
         try:
             return str(get_json(self.kiosk_url + "/api/state")["state"])
         except OSError:
             return None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines the daemon logged (warnings and errors), for error messages."""
+        path = self.data_dir / "terminal.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def state(self) -> str | None:
         """The call state the kiosk reports (idle, queued, in-call, ended, offline)."""
