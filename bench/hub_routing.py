@@ -78,8 +78,8 @@ def main() -> None:
     pages = {}
     for spec in directory.caseworkers.values():
         conn = Sink()
-        who = CaseworkerIdentity(spec.caseworker_id, spec.name, spec.municipality_id, "M")
-        hub.connect_caseworker(who, conn)
+        person = CaseworkerIdentity(spec.caseworker_id, spec.name, spec.municipality_id, "M")
+        hub.connect_caseworker(person, conn)
         pages[spec.caseworker_id] = conn
     requests = []
     for n, (who, conn) in enumerate(terminals[: 2 * municipalities]):

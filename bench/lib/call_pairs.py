@@ -30,6 +30,7 @@ from protocol.messages import (
     Error,
     Hangup,
     Hello,
+    Leg,
     Message,
     PresenceSet,
     RtcAnswer,
@@ -38,7 +39,7 @@ from protocol.messages import (
 )
 from tests.console.helpers import csrf_from
 
-LEGS = ("camera", "screen")
+LEGS: tuple[Leg, ...] = ("camera", "screen")
 
 
 @dataclass
