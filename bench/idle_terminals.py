@@ -25,9 +25,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -58,6 +60,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.heartbeat <= 0 or args.duration < args.heartbeat:
         parser.error("--duration must cover at least one --heartbeat")
     return args
+
+
+def console_warnings(console: Console) -> Counter[str]:
+    """The console log's warnings and errors, counted by message with ids blanked out."""
+    path = console.data_dir / "console.log"
+    text = path.read_text(errors="replace") if path.exists() else ""
+    found: Counter[str] = Counter()
+    for line in text.splitlines():
+        level = re.search(r" (WARNING|ERROR|CRITICAL) (.*)$", line)
+        if level:
+            found[re.sub(r"\b[\w-]{12}\b|\d+", "#", level.group(0).strip())[:160]] += 1
+    return found
 
 
 def client_cpus(console_cpu: int) -> set[int]:
@@ -117,6 +131,11 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
         "%",
         "share of one core used by the terminal clients; near 100 % would inflate the RTTs",
     )
+    warnings = console_warnings(console)
+    for message, count in warnings.most_common(3):
+        print(f"  console logged {count} x: {message}")
+    emit("idle_terminals.console_warnings", sum(warnings.values()), "lines",
+         "warnings and errors in the console's log during the run; none expected")  # fmt: skip
     emit("idle_terminals.connect_rate", held_all / connect_s if connect_s > 0 else 0.0,
          "terminals/s", "handshake, credential check, hello and welcome, "
          f"{args.concurrency} at a time")  # fmt: skip
