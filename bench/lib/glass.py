@@ -17,13 +17,13 @@ from typing import Any
 from appliance.parts.camera import clockstamp
 
 SCRIPT = Path(__file__).with_name("clockstamp.js")
-GATHER_JS = """(pc) => new Promise((resolve) => {
+GATHERED_JS = """const gathered = (pc) => new Promise((resolve) => {
   if (pc.iceGatheringState === 'complete') { resolve(); return; }
   pc.addEventListener('icegatheringstatechange', () => {
     if (pc.iceGatheringState === 'complete') { resolve(); }
   });
-  setTimeout(resolve, 2000);
-})"""
+  setTimeout(resolve, 2000);  // as the console page: no trickle ICE, 2 s at most
+});"""
 
 
 @dataclass(frozen=True)
@@ -72,20 +72,22 @@ def chromium_reference(browser: Any, seconds: float, size: tuple[int, int], fps:
         for page in (sender, receiver):
             install(page)
         offer = sender.evaluate(
-            """async ([width, height, fps, gather]) => {
+            """async ([width, height, fps]) => {
+              GATHERED
               const canvas = window.btClockstamp.stampedCanvas(width, height, fps);
               const stream = canvas.captureStream(fps);
               const pc = new RTCPeerConnection();
               window.benchPc = pc;
               stream.getTracks().forEach((t) => pc.addTrack(t, stream));
               await pc.setLocalDescription(await pc.createOffer());
-              await eval(gather)(pc);
+              await gathered(pc);
               return pc.localDescription.sdp;
-            }""",
-            [size[0], size[1], fps, GATHER_JS],
+            }""".replace("GATHERED", GATHERED_JS),
+            [size[0], size[1], fps],
         )
         answer = receiver.evaluate(
-            """async ([sdp, gather]) => {
+            """async (sdp) => {
+              GATHERED
               const pc = new RTCPeerConnection();
               window.benchPc = pc;
               const video = document.createElement('video');
@@ -97,10 +99,10 @@ def chromium_reference(browser: Any, seconds: float, size: tuple[int, int], fps:
               });
               await pc.setRemoteDescription({type: 'offer', sdp});
               await pc.setLocalDescription(await pc.createAnswer());
-              await eval(gather)(pc);
+              await gathered(pc);
               return pc.localDescription.sdp;
-            }""",
-            [offer, GATHER_JS],
+            }""".replace("GATHERED", GATHERED_JS),
+            offer,
         )
         sender.evaluate(
             "async (sdp) => window.benchPc.setRemoteDescription({type: 'answer', sdp})", answer

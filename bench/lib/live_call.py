@@ -85,10 +85,10 @@ def live_call(
         terminal = TerminalProcess(console, base / "terminal", camera_size, camera_fps)
         terminal.start()
         idle_rss = rss_bytes(terminal.pid)
+        contexts = [browser.new_context(), browser.new_context()]
         try:
-            caseworker = browser.new_context().new_page()
+            caseworker, kiosk = (context.new_page() for context in contexts)
             login(caseworker, console.url, "anna", PASSWORD)
-            kiosk = browser.new_context().new_page()
             kiosk.goto(terminal.kiosk_url + "/")
             kiosk.wait_for_selector('[data-test=state][data-state="idle"]')
             terminal.intent("/api/call")
@@ -104,6 +104,8 @@ def live_call(
             caseworker.click("[data-test=hangup]")
             wait_for(lambda: terminal.state() == "idle", 15, 0.1, "terminal idle again")
         finally:
+            for context in contexts:  # a second call in the same browser starts without them
+                context.close()
             terminal.stop()
     finally:
         console.stop()

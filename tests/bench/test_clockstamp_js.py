@@ -39,15 +39,13 @@ def test_js_reads_a_python_stamp_and_python_reads_a_js_one(
     where = clockstamp.layout(width, height)
     assert where is not None
     strip = image[: where.cell_h]
-    rgba = bytearray()
-    for pixel in strip.reshape(-1, 3):
-        rgba += bytes(pixel) + b"\xff"
+    rgba = np.concatenate([strip, np.full((*strip.shape[:2], 1), 255, np.uint8)], axis=2)
     stamp = page.evaluate(
         """([data, width, height]) => {
           const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
           return window.btClockstamp.read(bytes, width, height);
         }""",
-        [base64.b64encode(bytes(rgba)).decode(), width, height],
+        [base64.b64encode(rgba.tobytes()).decode(), width, height],
     )
     assert stamp == 1_764_160_000_123 % 2**32
     drawn = page.evaluate(
@@ -61,7 +59,6 @@ def test_js_reads_a_python_stamp_and_python_reads_a_js_one(
         }""",
         [width, height, 4711],
     )
-
     pixels = np.array(drawn, dtype=np.uint8).reshape(height, width, 4)[:, :, :3]
     assert clockstamp.read(np.ascontiguousarray(pixels)) == 4711
 
@@ -69,5 +66,5 @@ def test_js_reads_a_python_stamp_and_python_reads_a_js_one(
 def test_js_delay_wraps_like_python(page: Any) -> None:
     for now, stamp in ((2**32 + 40, 2**32 - 60), (1000, 1100), (5, 5)):
         stamped = stamp % 2**32
-        assert page.evaluate("([n, s]) => window.btClockstamp.delay(n, s)", [now, stamped]) == \
-            clockstamp.delay_ms(now, stamped)  # fmt: skip
+        js = page.evaluate("([n, s]) => window.btClockstamp.delay(n, s)", [now, stamped])
+        assert js == clockstamp.delay_ms(now, stamped)

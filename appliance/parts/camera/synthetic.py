@@ -173,9 +173,16 @@ def read_still_number(image: npt.NDArray[np.uint8]) -> int | None:
 class SyntheticCamera:
     """Implements :class:`appliance.parts.camera.Camera` with generated frames."""
 
-    def __init__(self, size: Size = (WIDTH, HEIGHT), fps: int = FPS) -> None:
+    def __init__(
+        self,
+        size: Size = (WIDTH, HEIGHT),
+        fps: int = FPS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.size = size
         self.fps = fps
+        self._clock = clock
+        """Wall clock (epoch seconds) of the frames' stamps."""
         self.activity = FrameActivity()
         self.stills_taken = 0
         self.capturing = False
@@ -188,7 +195,7 @@ class SyntheticCamera:
 
     def track(self) -> Any:
         """A fresh synthetic track for one call."""
-        return SyntheticVideoTrack.create(self.activity.frame, self.size, self.fps)
+        return SyntheticVideoTrack.create(self.activity.frame, self.size, self.fps, self._clock)
 
     def health(self) -> str:
         """Always ``ok``: nothing can be unplugged."""
