@@ -15,6 +15,11 @@ Pi 4 the goal is to need neither: H.264 from the hardware encoder (aiortc issue 
 Pi 4 manages 5 fps at 1080p in software).
 
 Usage: ``.venv/bin/python bench/daemon_cpu.py [--seconds 20] [--sizes 640x480,1280x720]``
+
+Measured on the development machine (x86-64, under load), VP8: 640x480 0.29 CPU s per
+call second (12.3 ms a frame, 165 MiB) beside the bare encoder's 0.17 (6.8 ms a frame);
+1280x720 0.38 (20.7 ms a frame, 199 MiB, only 18 fps arrived) beside 0.28 (11.4 ms).
+The daemon idles at 63 MiB.
 """
 
 from __future__ import annotations
