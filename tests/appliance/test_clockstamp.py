@@ -53,6 +53,7 @@ def test_stamps_survive_vp8_at_a_low_bit_rate(width: int, height: int) -> None:
     encoder.width, encoder.height, encoder.pix_fmt = width, height, "yuv420p"
     encoder.bit_rate = 250_000  # aiortc's minimum
     encoder.time_base = Fraction(1, 25)
+    encoder.options = {"deadline": "realtime", "cpu-used": "-6", "lag-in-frames": "0"}  # aiortc's
     decoder = av.CodecContext.create("libvpx", "r")
     stamps, read = [], []
     for number in range(25):
