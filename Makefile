@@ -56,10 +56,16 @@ bundle: venv
 image-qemu: venv
 	$(SUDO) $(PY) -m image.build --target qemu --bundle
 
+# Every benchmark, each printing "figure: <name> <value> <unit> (reference: ...)" lines
+# (bench/README.md); tests/bench/ runs each with tiny parameters inside `make test`.
 bench: venv
 	$(PY) bench/call_setup.py
 	$(PY) bench/camera_frames.py
 	$(PY) bench/hub_routing.py
+	$(PY) bench/idle_terminals.py
+	$(PY) bench/call_rate.py
+	$(PY) bench/glass_to_glass.py
+	$(PY) bench/daemon_cpu.py
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

@@ -8,6 +8,8 @@ played at its frame rate, as a webcam would deliver it. CPU is the process's CPU
 time (all threads) divided by frames delivered.
 
     .venv/bin/python bench/camera_frames.py [--frames 125]
+
+Figures (bench/lib/figures.py): frames per second and CPU ms per frame of each source.
 """
 
 from __future__ import annotations
@@ -28,6 +30,10 @@ import av
 
 from appliance.parts.camera.synthetic import SyntheticCamera, render_frame
 from appliance.parts.camera.v4l2 import V4L2Camera
+from bench.lib.figures import emit
+
+REFERENCE = "EN 301 549 6.5: >= 20 fps; goal 25 fps at 640x480 on a Pi 4"
+CPU_REFERENCE = "CPU of the whole process per frame delivered; 40 ms = one core at 25 fps"
 
 
 def write_clip(path: Path, frames: int, fps: int = 25) -> None:
@@ -57,7 +63,7 @@ async def main(frames: int) -> None:
     """Run both measurements and print them beside the references."""
     rows = []
     synthetic = SyntheticCamera()
-    rows.append(("synthetic 640x480", *await measure(synthetic.track(), frames)))
+    rows.append(("synthetic", *await measure(synthetic.track(), frames)))
     with tempfile.TemporaryDirectory() as tmp:
         clip = Path(tmp) / "webcam.mkv"
         write_clip(clip, frames + 50)
@@ -68,13 +74,14 @@ async def main(frames: int) -> None:
                 if webcam.health() == "ok":
                     break
                 await asyncio.sleep(0.01)
-            rows.append(("v4l2 path, MJPEG 640x480", *await measure(webcam.track(), frames)))
+            rows.append(("v4l2_mjpeg", *await measure(webcam.track(), frames)))
         finally:
             webcam.close()
-    print(f"camera sources on {platform.machine()} {platform.python_version()}, {frames} frames")
-    print(f"{'source':28} {'fps':>6} {'CPU ms/frame':>13}  reference")
+    print(f"camera sources at 640x480 on {platform.machine()} {platform.python_version()}, "
+          f"{frames} frames (v4l2_mjpeg: the V4L2 path fed a recorded MJPEG clip)")  # fmt: skip
     for name, fps, cpu in rows:
-        print(f"{name:28} {fps:6.1f} {cpu:13.2f}  EN 301 549: >= 20 fps; goal 25 fps")
+        emit(f"camera_frames.{name}.fps", fps, "fps", REFERENCE)
+        emit(f"camera_frames.{name}.cpu_per_frame", cpu, "ms", CPU_REFERENCE)
 
 
 if __name__ == "__main__":

@@ -6,19 +6,27 @@ calls are requested (every caseworker then rings), twenty ticks pass (the twenti
 out every offer at once), and a thousand calls are answered and hung up. The hub is
 synchronous, so these times are what one routing step holds the event loop.
 
-Run: ``.venv/bin/python bench/hub_routing.py``
+Run: ``.venv/bin/python bench/hub_routing.py [--municipalities 1000]``
+Figures (bench/lib/figures.py): microseconds per step, median and maximum.
 """
 
 from __future__ import annotations
 
+import argparse
 import statistics
+import sys
 import time
+from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.lib.figures import emit
 from console.directory import CaseworkerSpec, Directory, OfficeSpec, QueueSpec
 from console.hub import CaseworkerIdentity, Hub, TerminalIdentity
 from protocol.messages import Answer, CallRequest, Hangup, Message
 
 MUNICIPALITIES = 1000
+REFERENCE = "every step holds the event loop: far below the heartbeat goal, p99 < 100 ms"
 
 
 class Sink:
@@ -31,14 +39,20 @@ class Sink:
         """Nothing to close."""
 
 
-def spread(samples: list[float]) -> str:
-    """Median and maximum in microseconds."""
-    return f"median {statistics.median(samples) * 1e6:.0f} us, max {max(samples) * 1e6:.0f} us"
+def spread(name: str, samples: list[float], reference: str = REFERENCE) -> None:
+    """Median and maximum of a step's times, as figures in microseconds."""
+    emit(f"hub_routing.{name}.median", statistics.median(samples) * 1e6, "us", reference)
+    emit(f"hub_routing.{name}.max", max(samples) * 1e6, "us", reference)
 
 
 def main() -> None:
     """Build the console's state, time each step, print the figures."""
-    m_range = range(MUNICIPALITIES)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--municipalities", type=int, default=MUNICIPALITIES)
+    municipalities = parser.parse_args().municipalities
+    if municipalities < 1:
+        parser.error("--municipalities must be at least 1")
+    m_range = range(municipalities)
     directory = Directory.build(
         offices=[OfficeSpec(m, m, f"Office {m}") for m in m_range],
         queues=[
@@ -54,8 +68,8 @@ def main() -> None:
     hub = Hub(clock=lambda: now[0], directory=directory)
     terminals = []
     started = time.perf_counter()
-    for n in range(10 * MUNICIPALITIES):
-        m = n % MUNICIPALITIES
+    for n in range(10 * municipalities):
+        m = n % municipalities
         who = TerminalIdentity(f"t{n}", f"T{n}", m, f"M{m}", office_id=m)
         conn = Sink()
         hub.connect_terminal(who, conn)
@@ -64,12 +78,12 @@ def main() -> None:
     pages = {}
     for spec in directory.caseworkers.values():
         conn = Sink()
-        who = CaseworkerIdentity(spec.caseworker_id, spec.name, spec.municipality_id, "M")
-        hub.connect_caseworker(who, conn)
+        person = CaseworkerIdentity(spec.caseworker_id, spec.name, spec.municipality_id, "M")
+        hub.connect_caseworker(person, conn)
         pages[spec.caseworker_id] = conn
     requests = []
-    for n, (who, conn) in enumerate(terminals[: 2 * MUNICIPALITIES]):
-        queue_id = who.municipality_id * 10 + (n // MUNICIPALITIES) % 2
+    for n, (who, conn) in enumerate(terminals[: 2 * municipalities]):
+        queue_id = who.municipality_id * 10 + (n // municipalities) % 2
         began = time.perf_counter()
         hub.from_terminal(who.terminal_id, conn, CallRequest(queue_id=queue_id))
         requests.append(time.perf_counter() - began)
@@ -81,23 +95,18 @@ def main() -> None:
         ticks.append(time.perf_counter() - began)
     waiting = len(hub._queues)
     cycles = []
-    for call in list(hub._calls.values())[:MUNICIPALITIES]:
+    for call in list(hub._calls.values())[:municipalities]:
         m = call.terminal.municipality_id
         free = [m * 100 + k for k in range(3) if m * 100 + k not in hub._call_of_caseworker]
         began = time.perf_counter()
         hub.from_caseworker(pages[free[0]], Answer(call_id=call.call_id))
         hub.from_caseworker(pages[free[0]], Hangup(call_id=call.call_id))
         cycles.append(time.perf_counter() - began)
-    print(f"{MUNICIPALITIES} municipalities, {len(terminals)} terminals, {len(pages)} pages")
-    print(f"connect a terminal: {connected / len(terminals) * 1e6:.0f} us each")
-    print(f"call.request (queue, route, offers): {spread(requests)}")
-    print(f"tick with {waiting} waiting calls: {spread(ticks)}")
-    print(f"answer + hang up: {spread(cycles)}")
-    print(
-        "reference: every step holds the event loop, so it must stay far below the brief's\n"
-        "heartbeat goal (p99 < 100 ms at 10,000 terminals per core); a tick that rings out\n"
-        "thousands of offers at once exceeds it (see max)."
-    )
+    print(f"{municipalities} municipalities, {len(terminals)} terminals, {len(pages)} pages")
+    emit("hub_routing.connect_terminal", connected / len(terminals) * 1e6, "us", REFERENCE)
+    spread("call_request", requests)
+    spread("tick", ticks, f"{waiting} calls waiting; the last tick rings out every offer at once")
+    spread("answer_hangup", cycles)
 
 
 if __name__ == "__main__":

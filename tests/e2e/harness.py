@@ -27,6 +27,14 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.terminal_thread import terminal_in_thread
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def source_path(env: dict[str, str]) -> str:
+    """``PYTHONPATH`` with this checkout first: the venv's console scripts would otherwise
+    import the packages of whichever checkout the venv was installed from (a shared venv
+    used from another git worktree)."""
+    return os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
 
 
 def free_port() -> int:
@@ -63,6 +71,8 @@ class Console:
     data_dir: Path
     port: int = field(default_factory=free_port)
     heartbeat_s: float = 2.0
+    cpus: str | None = None
+    """Pin the server to these CPUs (``taskset -c``), e.g. ``"0"`` for one core (benches)."""
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -79,6 +89,7 @@ class Console:
             BT_CONSOLE_HEARTBEAT_S=str(self.heartbeat_s),
             BT_CONSOLE_REQUIRE_SECOND_FACTOR="false",  # the flows sign in with a password only
             PYTHONUNBUFFERED="1",
+            PYTHONPATH=source_path(env),
         )
         return env
 
@@ -99,8 +110,10 @@ class Console:
     def start(self) -> None:
         """Start serving and wait until /healthz answers."""
         log = (self.data_dir / "console.log").open("ab")
+        pinned = ["taskset", "-c", self.cpus] if self.cpus is not None else []
+        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(
-            [str(BIN / "bt-console"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [*pinned, str(BIN / "bt-console"), *serve],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -149,6 +162,7 @@ def seed_console(console: Console) -> str:
 def enroll_terminal(console: Console, code: str, data_dir: Path) -> None:
     """Trade the code for a credential with the real `bt-terminal enroll`."""
     env = dict(os.environ, BT_TERMINAL_DATA_DIR=str(data_dir), BT_TERMINAL_CONSOLE_URL=console.url)
+    env["PYTHONPATH"] = source_path(env)
     subprocess.run([str(BIN / "bt-terminal"), "enroll", "--code", code], env=env, check=True,
                    capture_output=True)  # fmt: skip
 

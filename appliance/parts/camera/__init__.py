@@ -126,7 +126,7 @@ def create_camera(
     if kind == "synthetic":
         from appliance.parts.camera.synthetic import SyntheticCamera
 
-        return SyntheticCamera()
+        return SyntheticCamera(size=size, fps=fps)
     if kind == "none":
         return NoCamera()
     if kind in ("auto", "picamera2"):

@@ -1,10 +1,12 @@
 """A synthetic camera: moving colour bars with the frame number in large digits.
 
-It stands in for a real camera in tests, demos and CI. 640x480 at 25 fps matches the
-target for sign language (EN 301 549 6.5 asks >= 20 fps); the frame number, drawn with
-the 5x7 font at scale 8, survives VP8/H.264 compression and can be read back by the
-receiver (see :func:`read_frame_number`), which makes "frames arrive and change"
-testable and lets a bench measure glass-to-glass delay.
+It stands in for a real camera in tests, demos and CI, at the configured size and rate
+(default 640x480 at 25 fps, the target for sign language: EN 301 549 6.5 asks >= 20 fps).
+The frame number, drawn with the 5x7 font (scale 8 at 640 px wide), survives VP8/H.264
+compression and can be read back by the receiver (see :func:`read_frame_number`), which
+makes "frames arrive and change" testable. A strip across the top carries the wall-clock
+time each frame was made (:mod:`appliance.parts.camera.clockstamp`), so a receiver can
+measure the glass-to-glass delay (``bench/glass_to_glass.py``).
 
 Its stills (:meth:`SyntheticCamera.capture_still`) are a sharp 1920x1080 test chart:
 line pairs of 1, 2 and 4 pixels, a grey wedge, colour bars and the still's number in
@@ -23,7 +25,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from appliance.parts.camera import Still
+from appliance.parts.camera import Still, clockstamp
 from appliance.parts.camera.activity import FrameActivity
 from appliance.parts.camera.font import draw_text, read_text, text_size
 
@@ -36,37 +38,58 @@ STILL_DIGITS = 4
 STILL_SCALE = 24
 CLOCK_RATE = 90000
 DIGITS = 6
-SCALE = 8
 PAD = 16
-_TW, _TH = text_size("0" * DIGITS, SCALE)
-TEXT_X = (WIDTH - _TW) // 2
-TEXT_Y = (HEIGHT - _TH) // 2
 _BARS = [
     (235, 235, 235), (235, 235, 16), (16, 235, 235), (16, 235, 16),
     (235, 16, 235), (235, 16, 16), (16, 16, 235), (16, 16, 16),
 ]  # fmt: skip
+Size = tuple[int, int]
 
 
-def _bars() -> npt.NDArray[np.uint8]:
-    image = np.zeros((HEIGHT, WIDTH, 3), dtype=np.uint8)
-    width = WIDTH // len(_BARS)
+def _scale(width: int) -> int:
+    """Digit scale: 8 at 640 px wide, in proportion elsewhere."""
+    return max(1, width // 80)
+
+
+def _text_origin(width: int, height: int) -> tuple[int, int] | None:
+    """Top left of the centred frame number; None when it does not fit."""
+    text_w, text_h = text_size("0" * DIGITS, _scale(width))
+    if text_w + 2 * PAD > width or text_h + 2 * PAD > height:
+        return None
+    return (width - text_w) // 2, (height - text_h) // 2
+
+
+def _bars(size: Size = (WIDTH, HEIGHT)) -> npt.NDArray[np.uint8]:
+    width, height = size
+    image = np.zeros((height, width, 3), dtype=np.uint8)
     for i, colour in enumerate(_BARS):
-        image[:, i * width : (i + 1) * width] = colour
+        image[:, i * width // len(_BARS) : (i + 1) * width // len(_BARS)] = colour
     return image
 
 
-def render_frame(number: int, base: npt.NDArray[np.uint8] | None = None) -> npt.NDArray[np.uint8]:
+def render_frame(
+    number: int, base: npt.NDArray[np.uint8] | None = None, size: Size = (WIDTH, HEIGHT)
+) -> npt.NDArray[np.uint8]:
     """The RGB picture of frame ``number``: bars shifted 8 px per frame, number centred."""
-    bars = _bars() if base is None else base
-    image = np.roll(bars, (number * 8) % WIDTH, axis=1)
-    image[TEXT_Y - PAD : TEXT_Y + _TH + PAD, TEXT_X - PAD : TEXT_X + _TW + PAD] = 0
-    draw_text(image, f"{number % 10**DIGITS:0{DIGITS}d}", TEXT_X, TEXT_Y, SCALE)
+    bars = _bars(size) if base is None else base
+    height, width = bars.shape[:2]
+    image = np.roll(bars, (number * 8) % width, axis=1)
+    origin = _text_origin(width, height)
+    if origin is not None:
+        x, y = origin
+        text_w, text_h = text_size("0" * DIGITS, _scale(width))
+        image[y - PAD : y + text_h + PAD, x - PAD : x + text_w + PAD] = 0
+        draw_text(image, f"{number % 10**DIGITS:0{DIGITS}d}", x, y, _scale(width))
     return image
 
 
 def read_frame_number(image: npt.NDArray[np.uint8]) -> int | None:
-    """Read the frame number back from a (decoded) 640x480 RGB frame; None if unreadable."""
-    text = read_text(image, DIGITS, TEXT_X, TEXT_Y, SCALE)
+    """Read the frame number back from a (decoded) RGB frame; None if unreadable."""
+    height, width = image.shape[:2]
+    origin = _text_origin(width, height)
+    if origin is None:
+        return None
+    text = read_text(image, DIGITS, origin[0], origin[1], _scale(width))
     return None if text is None else int(text)
 
 
@@ -74,13 +97,18 @@ class SyntheticVideoTrack:
     """Factory of the aiortc track; built lazily so importing this costs nothing."""
 
     @staticmethod
-    def create(on_frame: Callable[[], None]) -> Any:
+    def create(
+        on_frame: Callable[[], None],
+        size: Size = (WIDTH, HEIGHT),
+        fps: int = FPS,
+        clock: Callable[[], float] = time.time,
+    ) -> Any:
         """A new live video track that calls ``on_frame`` for each frame delivered."""
         from aiortc import MediaStreamTrack
         from aiortc.mediastreams import MediaStreamError
         from av import VideoFrame
 
-        base = _bars()
+        base = _bars(size)
 
         class _Track(MediaStreamTrack):
             kind = "video"
@@ -98,11 +126,13 @@ class SyntheticVideoTrack:
                 if self._start is None:
                     self._start = now
                 else:
-                    wait = self._start + number / FPS - now
+                    wait = self._start + number / fps - now
                     if wait > 0:
                         await asyncio.sleep(wait)
-                frame = VideoFrame.from_ndarray(render_frame(number, base), format="rgb24")
-                frame.pts = number * CLOCK_RATE // FPS
+                image = render_frame(number, base)
+                clockstamp.draw(image, round(clock() * 1000))  # made now: the glass
+                frame = VideoFrame.from_ndarray(image, format="rgb24")
+                frame.pts = number * CLOCK_RATE // fps
                 frame.time_base = Fraction(1, CLOCK_RATE)
                 self._number += 1
                 on_frame()
@@ -143,7 +173,16 @@ def read_still_number(image: npt.NDArray[np.uint8]) -> int | None:
 class SyntheticCamera:
     """Implements :class:`appliance.parts.camera.Camera` with generated frames."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        size: Size = (WIDTH, HEIGHT),
+        fps: int = FPS,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.size = size
+        self.fps = fps
+        self._clock = clock
+        """Wall clock (epoch seconds) of the frames' stamps."""
         self.activity = FrameActivity()
         self.stills_taken = 0
         self.capturing = False
@@ -156,7 +195,7 @@ class SyntheticCamera:
 
     def track(self) -> Any:
         """A fresh synthetic track for one call."""
-        return SyntheticVideoTrack.create(self.activity.frame)
+        return SyntheticVideoTrack.create(self.activity.frame, self.size, self.fps, self._clock)
 
     def health(self) -> str:
         """Always ``ok``: nothing can be unplugged."""

@@ -1,0 +1,1 @@
+"""Benchmarks that print their figures beside their references (see bench/README.md)."""

@@ -1,0 +1,1 @@
+"""What the benchmarks share: the figure format, process statistics, test clients, pages."""

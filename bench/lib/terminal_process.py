@@ -1,0 +1,118 @@
+"""The terminal daemon as its own process (``bt-terminal run``), as it runs on a Pi.
+
+The end-to-end tests run the daemon on a thread of the test process so they can press
+its button (tests/terminal_thread.py). A bench that measures the daemon's CPU and memory
+needs it alone in a process; its button is then the kiosk's own intents
+(``POST /api/call``, ``/api/continue``), which do what the arcade button does.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tests.e2e.harness import BIN, Console, free_port, get_json, source_path, wait_for
+
+
+@dataclass
+class TerminalProcess:
+    """An enrolled terminal (credential in ``data_dir``) run as ``bt-terminal run``."""
+
+    console: Console
+    data_dir: Path
+    camera_size: str = "640x480"
+    camera_fps: int = 25
+    kiosk_port: int = field(default_factory=free_port)
+    proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def kiosk_url(self) -> str:
+        """The kiosk page's address."""
+        return f"http://127.0.0.1:{self.kiosk_port}"
+
+    @property
+    def pid(self) -> int:
+        """The daemon's process id."""
+        assert self.proc is not None, "not started"
+        return self.proc.pid
+
+    def env(self) -> dict[str, str]:
+        """Simulated parts (synthetic camera and microphone, mock pins), no card reader or
+        printer, loopback ICE: what the end-to-end tests run, in the environment."""
+        env = dict(os.environ)
+        env.update(
+            BT_TERMINAL_CONSOLE_URL=self.console.url,
+            BT_TERMINAL_DATA_DIR=str(self.data_dir),
+            BT_TERMINAL_KIOSK_PORT=str(self.kiosk_port),
+            BT_TERMINAL_PIN_FACTORY="mock",
+            BT_TERMINAL_CAMERA="synthetic",
+            BT_TERMINAL_CAMERA_SIZE=self.camera_size,
+            BT_TERMINAL_CAMERA_FPS=str(self.camera_fps),
+            BT_TERMINAL_AUDIO="synthetic",
+            BT_TERMINAL_CARD_READER="none",
+            BT_TERMINAL_PRINTER="none",
+            BT_TERMINAL_ICE_HOST_ADDRESSES="127.0.0.1",
+            BT_TERMINAL_ENDED_LINGER_S="0.5",
+            PYTHONUNBUFFERED="1",
+            PYTHONPATH=source_path(env),
+        )
+        return env
+
+    def start(self) -> None:
+        """Start the daemon and wait until its kiosk shows it idle (linked to the console)."""
+        log = (self.data_dir / "terminal.log").open("ab")
+        self.proc = subprocess.Popen(
+            [str(BIN / "bt-terminal"), "--log-level", "WARNING", "run"],
+            env=self.env(),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(lambda: self._state() == "idle", 30, 0.1, "terminal daemon idle")
+
+    def _state(self) -> str | None:
+        assert self.proc is not None
+        if self.proc.poll() is not None:
+            status = self.proc.returncode
+            raise RuntimeError(f"bt-terminal exited with {status}:\n{self.log_tail()}")
+        try:
+            return str(get_json(self.kiosk_url + "/api/state")["state"])
+        except OSError:
+            return None
+
+    def log_tail(self, lines: int = 15) -> str:
+        """The last lines the daemon logged (warnings and errors), for error messages."""
+        path = self.data_dir / "terminal.log"
+        text = path.read_text(errors="replace") if path.exists() else ""
+        return "\n".join(text.splitlines()[-lines:])
+
+    def state(self) -> str | None:
+        """The call state the kiosk reports (idle, queued, in-call, ended, offline)."""
+        return self._state()
+
+    def intent(self, path: str, body: dict[str, Any] | None = None) -> None:
+        """POST an intent to the kiosk API, as the kiosk page does."""
+        request = urllib.request.Request(
+            self.kiosk_url + path,
+            data=json.dumps(body or {}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            resp.read()
+
+    def stop(self) -> None:
+        """SIGTERM (the daemon closes media and pins cleanly), SIGKILL after 15 s."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
