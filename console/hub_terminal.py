@@ -60,11 +60,13 @@ class TerminalSide:
     _queues: CallQueues
     _parts: dict[str, dict[str, str]]
     _software: dict[str, str]
+    hold_waiting_s: float
 
     if TYPE_CHECKING:
 
         def _now(self) -> float: ...
         def _end(self, call: Call, reason: EndReason) -> None: ...
+        def _withdraw_all(self, call: Call) -> None: ...
         def _route(self, municipality_id: int) -> None: ...
         def _place_terminal(self, who: TerminalIdentity) -> int | None: ...
         def _publish_office(self, office_id: int) -> bool: ...
@@ -100,6 +102,18 @@ class TerminalSide:
             self.on_stale()
         if office_id is None or not self._publish_office(office_id):
             self.send_office_status(who.terminal_id)
+        self._back(who, conn)
+
+    def _back(self, who: TerminalIdentity, conn: Connection) -> None:
+        """A terminal whose waiting call was held (socket lost, or restored from another
+        instance) is back: tell it where its call stands and offer the call again."""
+        call_id = self._call_of_terminal.get(who.terminal_id)
+        call = None if call_id is None else self._calls.get(call_id)
+        if call is None or call.away_since is None:
+            return
+        call.away_since = None
+        self._resend_call_state(call, conn)
+        self._route(who.municipality_id)
 
     def disconnect_terminal(self, terminal_id: str, conn: Connection) -> None:
         """Forget a terminal connection; its call ends (or leaves the queue)."""
@@ -115,8 +129,14 @@ class TerminalSide:
                 self._office_terminals.pop(office_id, None)
                 self._publish_office(office_id)
         call_id = self._call_of_terminal.get(terminal_id)
-        if call_id is not None:
-            self._end(self._calls[call_id], "terminal_lost")
+        if call_id is None:
+            return
+        call = self._calls[call_id]
+        if self.hold_waiting_s > 0 and call.caseworker is None and call_id in self._queues:
+            call.away_since = self._now()  # keeps its place; tick() ends it if not back
+            self._withdraw_all(call)
+            return
+        self._end(call, "terminal_lost")
 
     # --- terminal messages --------------------------------------------------------------
 

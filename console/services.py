@@ -13,6 +13,7 @@ from quart import current_app
 
 from console.audit import AuditLog
 from console.auth import Passwords
+from console.bus import Bus
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.enroll import Enroller
@@ -49,6 +50,8 @@ class Services:
     i18n: Translations
     inbox: Inbox
     """The encrypted case inbox of document photos (console/inbox.py)."""
+    bus: Bus
+    """How sockets reach the hub: in-process, or the owning instance over Redis (console/bus/)."""
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
     directory_changed: asyncio.Event = field(default_factory=asyncio.Event)
