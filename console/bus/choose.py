@@ -5,12 +5,13 @@ from __future__ import annotations
 from console.bus.base import Bus
 from console.bus.local import LocalBus
 from console.config import ConsoleConfig
-from console.errors import ConfigError
 from console.hub import Hub
 
 
 def make_bus(config: ConsoleConfig, hub: Hub) -> Bus:
-    """In-process without ``redis_url``."""
-    if config.redis_url is not None:
-        raise ConfigError("redis_url: the Redis bus is not available yet")
-    return LocalBus(hub)
+    """In-process without ``redis_url``; else one instance among several sharing Redis."""
+    if config.redis_url is None:
+        return LocalBus(hub)
+    from console.bus.redis import RedisBus  # imported only where Redis is configured
+
+    return RedisBus.from_url(config.redis_url, hub)

@@ -126,11 +126,11 @@ async def login(
 
 
 async def caseworker(
-    console: RunningConsole, username: str
+    console: RunningConsole, username: str, password: str = PASSWORD
 ) -> tuple[aiohttp.ClientSession, Peer, QueueUpdate]:
     """A signed-in caseworker page (own cookie jar) with the first queue message."""
     http = aiohttp.ClientSession(cookie_jar=aiohttp.CookieJar(unsafe=True))
-    resp = await login(http, console, username)
+    resp = await login(http, console, username, password)
     assert resp.status == 303, resp.status
     ws = await http.ws_connect(f"{console.ws_base}/ws/caseworker", origin=f"http://{console.host}")
     peer = Peer(ws, caseworker=True)

@@ -27,6 +27,9 @@ from tests.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.terminal_thread import terminal_in_thread
 
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[2]
+"""This checkout: its packages come first in the processes started here, so a worktree's
+console runs its own code rather than the venv's editable install of another checkout."""
 
 
 def free_port() -> int:
@@ -64,6 +67,10 @@ class Console:
     port: int = field(default_factory=free_port)
     heartbeat_s: float = 2.0
     proc: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """More ``BT_CONSOLE_*`` settings (several instances: ``BT_CONSOLE_REDIS_URL``)."""
+    log_name: str = "console.log"
+    """Its log in ``data_dir`` (instances sharing a data directory each have their own)."""
 
     @property
     def url(self) -> str:
@@ -79,7 +86,9 @@ class Console:
             BT_CONSOLE_HEARTBEAT_S=str(self.heartbeat_s),
             BT_CONSOLE_REQUIRE_SECOND_FACTOR="false",  # the flows sign in with a password only
             PYTHONUNBUFFERED="1",
+            PYTHONPATH=os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
         )
+        env.update(self.extra_env)
         return env
 
     def cli(self, *args: str, password: str | None = None) -> str:
@@ -98,7 +107,7 @@ class Console:
 
     def start(self) -> None:
         """Start serving and wait until /healthz answers."""
-        log = (self.data_dir / "console.log").open("ab")
+        log = (self.data_dir / self.log_name).open("ab")
         self.proc = subprocess.Popen(
             [str(BIN / "bt-console"), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
             env=self.env,
