@@ -228,13 +228,14 @@ class RedisBus(Owner):
             try:
                 await self._lease_step()
                 if not self.redis_ok and self._ever_ok:
-                    self._back_at = time.monotonic()
                     log.warning("Redis is reachable again")
                 self.redis_ok = self._ever_ok = True
             except REDIS_FAILURES as err:
                 if self.redis_ok:
                     log.warning("Redis unreachable (%s); serving what this instance has", err)
                 self.redis_ok = False
+                if self._ever_ok:  # a lapsed lease after an outage is the old owner's first
+                    self._back_at = time.monotonic()
             await asyncio.sleep(RENEW_S)
 
     async def _lease_step(self) -> None:

@@ -82,7 +82,7 @@ def instances(
     data = workdir / "console"
     shutil.copytree(template.console_dir, data)
     consoles = [
-        Console(data, heartbeat_s=1.0, extra_env={"BT_CONSOLE_REDIS_URL": redis.url},
+        Console(data, heartbeat_s=5.0, extra_env={"BT_CONSOLE_REDIS_URL": redis.url},
                 log_name=f"console-{name}.log")
         for name in "ab"[:n]
     ]  # fmt: skip
