@@ -1,4 +1,4 @@
-"""The hub's waiting calls as plain records, so another instance can take them over.
+"""The hub's waiting calls and presence as plain records, so another instance can take over.
 
 When the console runs as several instances (console/bus/), one of them owns the calls; it
 writes these records to Redis as the queue changes, and the instance that takes over after
@@ -6,7 +6,10 @@ it was killed rebuilds its queues from them. Only *waiting* calls are recorded: 
 call's media runs peer to peer without the console, and a citizen who waits is the one who
 must not lose their place. A restored call is ``away`` (its terminal is not connected here
 yet) until the terminal comes back (Hub.connect_terminal), or it ends after
-``hold_waiting_s`` like any call whose terminal left.
+``hold_waiting_s`` like any call whose terminal left. Presence (break, wrap-up, idle time)
+is remembered per caseworker and applied when their page registers with the new owner, so
+someone on a break is not offered calls because another instance took over; "busy" comes
+back as available, since the answered call is not carried over.
 """
 
 from __future__ import annotations
@@ -17,7 +20,9 @@ import msgspec
 
 from console.calls import Call, TerminalIdentity
 from console.directory import Directory
+from console.presence_state import People
 from console.queues import CallQueues
+from protocol.messages import PresenceState
 
 
 class WaitingCall(msgspec.Struct, frozen=True, kw_only=True):
@@ -38,10 +43,21 @@ class WaitingCall(msgspec.Struct, frozen=True, kw_only=True):
     transferred_by: str | None = None
 
 
+class SavedPresence(msgspec.Struct, frozen=True, kw_only=True):
+    """One signed-in caseworker's presence as stored outside the process."""
+
+    caseworker_id: int
+    state: PresenceState
+    since: float
+    idle_since: float
+    wrap_up_until: float | None = None
+
+
 class HubState:
-    """Export and import of waiting calls over the hub's state."""
+    """Export and import of waiting calls and presence over the hub's state."""
 
     directory: Directory
+    people: People
     _calls: dict[str, Call]
     _call_of_terminal: dict[str, str]
     _queues: CallQueues
@@ -108,3 +124,30 @@ class HubState:
         for municipality_id in sorted(touched):
             self._broadcast_queue(municipality_id)
         return restored
+
+    def presence(self) -> list[SavedPresence]:
+        """Every signed-in caseworker's presence ("busy" saved as available), and what is
+        remembered for those not back yet."""
+        saved = dict(self.people.remembered)
+        for p in self.people:
+            saved[p.caseworker_id] = (p.state, p.since, p.idle_since, p.wrap_up_until)
+        found = []
+        for caseworker_id, (state, since, idle, until) in saved.items():
+            found.append(
+                SavedPresence(
+                    caseworker_id=caseworker_id,
+                    state="available" if state == "busy" else state,
+                    since=since,
+                    idle_since=idle,
+                    wrap_up_until=until,
+                )
+            )
+        return found
+
+    def restore_presence(self, records: list[SavedPresence]) -> None:
+        """Remember saved presence for people whose page has not registered here yet."""
+        for record in records:
+            if self.people.get(record.caseworker_id) is None and record.state != "offline":
+                self.people.remembered[record.caseworker_id] = (
+                    record.state, record.since, record.idle_since, record.wrap_up_until
+                )  # fmt: skip

@@ -19,7 +19,7 @@ from console.bus.envelope import Envelope, Kind, to_caseworker, to_terminal, unp
 from console.bus.remote import RemoteConnection
 from console.calls import CaseworkerIdentity, Connection, TerminalIdentity
 from console.hub import Hub
-from console.hub_state import WaitingCall
+from console.hub_state import SavedPresence, WaitingCall
 from protocol.codec import ProtocolError, caseworker_decoder, terminal_decoder
 
 log = logging.getLogger(__name__)
@@ -93,13 +93,17 @@ class Owner:
 
     # --- ownership ------------------------------------------------------------------------------
 
-    def become_owner(self, records: list[WaitingCall], held: list[Envelope]) -> list[WaitingCall]:
-        """Rebuild the hub from the recorded waiting calls, then register our sockets and
-        apply what they sent while no owner was reachable; return the restored records."""
+    def become_owner(
+        self, records: list[WaitingCall], presence: list[SavedPresence], held: list[Envelope]
+    ) -> list[WaitingCall]:
+        """Rebuild the hub from the recorded waiting calls and presence, then register our
+        sockets and apply what they sent while no owner was reachable; return the restored
+        calls."""
         self.hub.reset()
         self._remote.clear()
         self._missing.clear()
         self.is_owner = True
+        self.hub.restore_presence(presence)
         self.hub.restore_waiting(records)
         restored = [r for r in records if self.hub.call(r.call_id) is not None]
         log.warning("this instance owns the calls now: %d waiting calls restored", len(restored))
@@ -151,6 +155,7 @@ class Owner:
             self._deliver(env)
         elif env.kind == "handover":
             if self.is_owner:
+                self.hub.restore_presence(env.presence)
                 self.hub.restore_waiting(env.calls)
                 self.changed()
         elif self.is_owner:

@@ -2,8 +2,9 @@
 
 Keys (``prefix`` defaults to ``bt:``): ``owner`` is the lease naming the instance that owns
 the calls (SET NX PX, renewed every second; it lapses :data:`LEASE_TTL_MS` after its owner
-dies); ``alive:<instance>`` says an instance is running (same TTL); ``calls`` is a hash of
-the waiting calls (console/hub_state.py), written only while the writer holds the lease:
+dies); ``alive:<instance>`` says an instance is running (same TTL); ``calls`` and
+``presence`` are hashes of the waiting calls and of the caseworkers' presence
+(console/hub_state.py), written only while the writer holds the lease:
 the check and the write run as one Lua script, so an owner that lost its lease unnoticed
 (a stalled process, a partition) cannot overwrite its successor's queue.
 
@@ -17,12 +18,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Sequence
-from typing import Any, cast
+from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import msgspec
 from redis.asyncio import Redis
 
-from console.hub_state import WaitingCall
+from console.hub_state import SavedPresence, WaitingCall
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +43,27 @@ return 0
 """
 _WRITE = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] == '1' then redis.call('DEL', KEYS[2]) end
-local n = tonumber(ARGV[3])
-for i = 0, n - 1 do redis.call('HSET', KEYS[2], ARGV[4 + 2 * i], ARGV[5 + 2 * i]) end
-for i = 4 + 2 * n, #ARGV do redis.call('HDEL', KEYS[2], ARGV[i]) end
+local i = 3
+for k = 2, #KEYS do
+  if ARGV[2] == '1' then redis.call('DEL', KEYS[k]) end
+  local n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do redis.call('HSET', KEYS[k], ARGV[i], ARGV[i + 1]); i = i + 2 end
+  local d = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, d do redis.call('HDEL', KEYS[k], ARGV[i]); i = i + 1 end
+end
 return 1
 """
 
-_calls = msgspec.json.Decoder(WaitingCall)
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HashChange:
+    """Fields to set and fields to delete in one hash."""
+
+    key: str
+    sets: dict[str, bytes]
+    dels: list[str]
 
 
 async def _wait(value: Awaitable[Any] | Any) -> Any:
@@ -64,6 +79,7 @@ class Shared:
         self.prefix = prefix
         self.owner_key = prefix + "owner"
         self.calls_key = prefix + "calls"
+        self.presence_key = prefix + "presence"
         self._renew = redis.register_script(_RENEW)
         self._release = redis.register_script(_RELEASE)
         self._write = redis.register_script(_WRITE)
@@ -105,26 +121,37 @@ class Shared:
         await self._release(keys=[self.owner_key], args=[instance])
 
     async def waiting_calls(self) -> list[WaitingCall]:
-        """The recorded waiting calls; a record that does not parse is logged and left out."""
-        raw = await _wait(self.redis.hgetall(self.calls_key))
+        """The recorded waiting calls."""
+        return await self._records(self.calls_key, WaitingCall)
+
+    async def presence(self) -> list[SavedPresence]:
+        """The recorded presence of signed-in caseworkers."""
+        return await self._records(self.presence_key, SavedPresence)
+
+    async def _records(self, key: str, kind: type[T]) -> list[T]:
+        """A hash's records; one that does not parse is logged and left out."""
+        raw = await _wait(self.redis.hgetall(key))
+        decoder = msgspec.json.Decoder(kind)
         found = []
-        for key, value in raw.items():
+        for field, value in raw.items():
             try:
-                found.append(_calls.decode(value))
+                found.append(decoder.decode(value))
             except msgspec.MsgspecError as err:
-                log.warning("ignoring unreadable waiting call %r in Redis: %s", key, err)
+                log.warning("ignoring unreadable record %r in %s: %s", field, key, err)
         return found
 
-    async def write_calls(
-        self, instance: str, sets: dict[str, bytes], dels: Sequence[str], *, full: bool
-    ) -> bool:
-        """Write changed records and delete gone ones (``full``: replace the whole hash)
-        if we hold the lease; False (nothing written) if we do not."""
-        args: list[str | bytes | int] = [instance, "1" if full else "0", len(sets)]
-        for key, value in sets.items():
-            args += [key, value]
-        args += list(dels)
-        return bool(await self._write(keys=[self.owner_key, self.calls_key], args=args))
+    async def write(self, instance: str, changes: Sequence[HashChange], *, full: bool) -> bool:
+        """Apply changes to the hashes (``full``: replace them) if we hold the lease; False,
+        and nothing written, if we do not."""
+        args: list[str | bytes | int] = [instance, "1" if full else "0"]
+        for change in changes:
+            args.append(len(change.sets))
+            for field, value in change.sets.items():
+                args += [field, value]
+            args.append(len(change.dels))
+            args += change.dels
+        keys = [self.owner_key, *(change.key for change in changes)]
+        return bool(await self._write(keys=keys, args=args))
 
     async def publish(self, items: Sequence[tuple[str, bytes]]) -> list[int]:
         """PUBLISH each (channel, data) in one round trip; receivers per item."""
@@ -132,3 +159,27 @@ class Shared:
             for channel, data in items:
                 pipe.publish(channel, data)
             return [int(n) for n in await pipe.execute()]
+
+
+class Mirror:
+    """What was last written to one hash, so a write carries only the differences."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+        self.written: dict[str, bytes] = {}
+
+    def change(self, current: dict[str, bytes], full: bool) -> HashChange | None:
+        """The change from what was written to ``current`` (all of it when ``full``)."""
+        if full:
+            return HashChange(self.key, current, [])
+        sets = {k: v for k, v in current.items() if self.written.get(k) != v}
+        dels = [k for k in self.written if k not in current]
+        return HashChange(self.key, sets, dels) if sets or dels else None
+
+
+_record_encoder = msgspec.json.Encoder()
+
+
+def pack_record(record: WaitingCall | SavedPresence) -> bytes:
+    """One record as stored in Redis."""
+    return _record_encoder.encode(record)
