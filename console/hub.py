@@ -115,6 +115,8 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
         self._cards: dict[str, CardType | None] = {}
         self._software: dict[str, str] = {}
         self._desk_sent: dict[int, DeskUpdate] = {}
+        self._resume: dict[str, str] = {}
+        """Terminal id -> the link its answered call was restored with (console/hub_state.py)."""
 
     def now(self) -> float:
         """The hub's clock (seconds since the epoch); run_ticks passes it to tick()."""
@@ -146,6 +148,7 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
     def connect_caseworker(self, who: CaseworkerIdentity, conn: Connection) -> None:
         """Register a caseworker page after its hello: queue, presence, desk, office status."""
         person, new = self.people.join(who, conn, self._clock())
+        self._rejoin(person, conn)
         municipality_id = who.municipality_id
         conn.send(self._queue_update(municipality_id))
         conn.send(person.status())

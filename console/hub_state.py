@@ -1,37 +1,40 @@
-"""The hub's waiting calls and presence as plain records, so another instance can take over.
+"""The hub's calls and presence as plain records, so another instance can take over.
 
 When the console runs as several instances (console/bus/), one of them owns the calls; it
-writes these records to Redis as the queue changes, and the instance that takes over after
-it was killed rebuilds its queues from them. Only *waiting* calls are recorded: an answered
-call's media runs peer to peer without the console, and a citizen who waits is the one who
-must not lose their place. A restored call is ``away`` (its terminal is not connected here
-yet) until the terminal comes back (Hub.connect_terminal), or it ends after
+writes these records to Redis as they change, and the instance that takes over after it
+was killed rebuilds its queues from them: a citizen who waits keeps their place. An
+answered call's media runs peer to peer without the console, so it goes on through a
+failover; its record lets the new owner relay its hang-up, photo and chat messages again
+once both sides' sockets have registered. A restored call is ``away`` (its terminal is not
+connected here yet) until the terminal comes back (Hub.connect_terminal), or it ends after
 ``hold_waiting_s`` like any call whose terminal left. Presence (break, wrap-up, idle time)
 is remembered per caseworker and applied when their page registers with the new owner, so
-someone on a break is not offered calls because another instance took over; "busy" comes
-back as available, since the answered call is not carried over.
+someone on a break is not offered calls because another instance took over; "busy" is saved
+as available and set again when the person's restored call is joined up with their page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from console.calls import Call, TerminalIdentity
+from console.calls import Call, CaseworkerIdentity, Connection, TerminalIdentity
 from console.directory import Directory
-from console.presence_state import People
+from console.presence_state import People, Person, change
 from console.queues import CallQueues
 from protocol.messages import PresenceState
 
 
-class WaitingCall(msgspec.Struct, frozen=True, kw_only=True):
-    """One waiting call as stored outside the process."""
+class SavedCall(msgspec.Struct, frozen=True, kw_only=True):
+    """One live call as stored outside the process: waiting, or answered by ``caseworker``."""
 
     call_id: str
     terminal: TerminalIdentity
     since: float
     queue_id: int
+    """The queue it waits in (answered: last waited in)."""
     order: float
     """Its place across the municipality's queues (console/queues.py), oldest first."""
     position: int
@@ -41,6 +44,10 @@ class WaitingCall(msgspec.Struct, frozen=True, kw_only=True):
     language: str | None = None
     answers: int = 0
     transferred_by: str | None = None
+    caseworker: CaseworkerIdentity | None = None
+    terminal_link: str = ""
+    """Which socket the terminal was on (console/bus/): an answered call resumes only when
+    that same socket registers with the new owner."""
 
 
 class SavedPresence(msgspec.Struct, frozen=True, kw_only=True):
@@ -54,12 +61,15 @@ class SavedPresence(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class HubState:
-    """Export and import of waiting calls and presence over the hub's state."""
+    """Export and import of calls and presence over the hub's state."""
 
     directory: Directory
     people: People
     _calls: dict[str, Call]
     _call_of_terminal: dict[str, str]
+    _call_of_caseworker: dict[int, str]
+    _terminals: dict[str, tuple[TerminalIdentity, Connection]]
+    _resume: dict[str, str]
     _queues: CallQueues
 
     if TYPE_CHECKING:
@@ -67,39 +77,51 @@ class HubState:
         def _now(self) -> float: ...
         def _broadcast_queue(self, municipality_id: int) -> None: ...
 
-    def waiting_calls(self) -> list[WaitingCall]:
-        """Every call waiting in a queue, as records."""
+    def saved_calls(self, link_of: Callable[[Connection], str] = lambda _c: "") -> list[SavedCall]:
+        """Every live call as a record: waiting in a queue, ringing at a colleague it is
+        handed to (saved as waiting in its queue), or answered; ``link_of`` names the
+        terminal's socket across instances."""
         found = []
         positions: dict[str, int] = {}
-        for queue_id in {w.queue_id for w in map(self._queues.where, self._calls) if w}:
-            for n, call_id in enumerate(self._queues.waiting(queue_id), 1):
+        for waits_in in {w.queue_id for w in map(self._queues.where, self._calls) if w}:
+            for n, call_id in enumerate(self._queues.waiting(waits_in), 1):
                 positions[call_id] = n
         for call in self._calls.values():
+            terminal = self._terminals.get(call.terminal.terminal_id)
+            link = "" if terminal is None else link_of(terminal[1])
             where = self._queues.where(call.call_id)
-            if where is None or call.caseworker is not None:
+            queue = None if call.queue is None else call.queue.queue_id
+            queue_id = where.queue_id if where is not None else queue
+            if queue_id is None:
                 continue
             found.append(
-                WaitingCall(
+                SavedCall(
                     call_id=call.call_id,
                     terminal=call.terminal,
                     since=call.since,
-                    queue_id=where.queue_id,
-                    order=where.order,
-                    position=positions[call.call_id],
+                    queue_id=queue_id,
+                    order=where.order if where else call.queued_at,
+                    position=positions.get(call.call_id, 0),
                     queued_at=call.queued_at,
                     office_id=call.office_id,
                     language=call.language,
                     answers=call.answers,
                     transferred_by=call.transferred_by,
+                    caseworker=call.caseworker,
+                    terminal_link=link,
                 )
             )
         return found
 
-    def restore_waiting(self, records: list[WaitingCall]) -> int:
-        """Queue calls recorded by a previous owner, in their order; return how many.
+    def restore_calls(self, records: list[SavedCall]) -> int:
+        """Take over calls recorded by a previous owner; return how many.
 
-        A call already known, or whose terminal already has one, or whose queue no longer
-        exists is left out: nothing is queued twice or into a queue an admin removed.
+        Waiting calls are queued again in their order. Answered calls keep their caseworker
+        and are joined up again as the terminal's and the caseworker's sockets register
+        (their media never went through the console). Every restored call is ``away`` until
+        its terminal is back, and ends after ``hold_waiting_s`` if it is not. A call already
+        known, or whose terminal or caseworker already has one, or whose queue no longer
+        exists is left out: nothing is taken twice or queued where an admin removed it.
         """
         now = self._now()
         restored = 0
@@ -107,18 +129,25 @@ class HubState:
         for record in sorted(records, key=lambda r: (r.order, r.position)):
             queue = self.directory.queue(record.queue_id)
             terminal_id = record.terminal.terminal_id
+            who = record.caseworker
             if queue is None or record.call_id in self._calls:
                 continue
             if terminal_id in self._call_of_terminal:
                 continue
+            if who is not None and who.caseworker_id in self._call_of_caseworker:
+                continue
             call = Call(record.call_id, record.terminal, record.since, language=record.language,
                         office_id=record.office_id, queue=queue, queued_at=record.queued_at,
                         answers=record.answers, transferred_by=record.transferred_by,
-                        away_since=now)  # fmt: skip
+                        caseworker=who, away_since=now)  # fmt: skip
             self._calls[call.call_id] = call
             self._call_of_terminal[terminal_id] = call.call_id
             municipality_id = record.terminal.municipality_id
-            self._queues.push(queue.queue_id, municipality_id, call.call_id, record.order)
+            if who is not None:
+                self._call_of_caseworker[who.caseworker_id] = call.call_id
+                self._resume[terminal_id] = record.terminal_link
+            else:
+                self._queues.push(queue.queue_id, municipality_id, call.call_id, record.order)
             touched.add(municipality_id)
             restored += 1
         for municipality_id in sorted(touched):
@@ -151,3 +180,12 @@ class HubState:
                 self.people.remembered[record.caseworker_id] = (
                     record.state, record.since, record.idle_since, record.wrap_up_until
                 )  # fmt: skip
+
+    def _rejoin(self, person: Person, conn: Connection) -> None:
+        """A page of a caseworker whose answered call was restored: join it up again."""
+        call_id = self._call_of_caseworker.get(person.caseworker_id)
+        call = None if call_id is None else self._calls.get(call_id)
+        if call is None or call.caseworker_conn is not None:
+            return
+        call.caseworker_conn = conn
+        change(person, "busy", self._now())

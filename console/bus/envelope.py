@@ -3,7 +3,7 @@
 A socket's hello, message and going away travel from the instance holding the socket to the
 instance owning the calls (``t.*`` for terminals, ``c.*`` for caseworker pages, ``desk`` for
 what goes to all pages of a municipality); the owner's ``send`` and ``close`` travel back
-to the socket's instance. ``handover`` carries the waiting calls and presence of an instance
+to the socket's instance. ``handover`` carries the calls and presence of an instance
 that just lost ownership to the one that took it. Protocol messages ride along as the JSON text the
 socket would carry (``msg``), so nothing is re-modelled here.
 """
@@ -15,7 +15,7 @@ from typing import Literal
 import msgspec
 
 from console.calls import CaseworkerIdentity, TerminalIdentity
-from console.hub_state import SavedPresence, WaitingCall
+from console.hub_state import SavedCall, SavedPresence
 from protocol.messages import ConsoleToCaseworker, ConsoleToTerminal
 
 Kind = Literal[
@@ -40,7 +40,7 @@ class Envelope(msgspec.Struct, kw_only=True, omit_defaults=True):
     municipality_id: int = 0
     code: int = 0
     reason: str = ""
-    calls: list[WaitingCall] = []
+    calls: list[SavedCall] = []
     presence: list[SavedPresence] = []
 
 

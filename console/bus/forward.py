@@ -51,7 +51,7 @@ class Forwarder(Owner):
         """Register locally, then with the hub here or on the owner."""
         sock = self._add(conn, terminal=who, parts=dict(parts), software=software)
         if self.is_owner:
-            self.hub.connect_terminal(who, conn, parts, software)
+            self.hub.connect_terminal(who, conn, parts, software, sock.conn_id)
             self.changed()
         else:
             self._to_owner(self._hello(sock))

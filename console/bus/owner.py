@@ -19,7 +19,7 @@ from console.bus.envelope import Envelope, Kind, to_caseworker, to_terminal, unp
 from console.bus.remote import RemoteConnection
 from console.calls import CaseworkerIdentity, Connection, TerminalIdentity
 from console.hub import Hub
-from console.hub_state import SavedPresence, WaitingCall
+from console.hub_state import SavedCall, SavedPresence
 from protocol.codec import ProtocolError, caseworker_decoder, terminal_decoder
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class Owner:
         raise NotImplementedError
 
     def changed(self) -> None:
-        """The hub may have changed (the Redis bus writes its waiting calls)."""
+        """The hub may have changed (the Redis bus writes its calls)."""
 
     def _new_conn_id(self) -> str:
         raise NotImplementedError
@@ -87,16 +87,18 @@ class Owner:
     def _register_local(self, sock: LocalSocket) -> None:
         """Register one of our sockets with our own hub (we just became the owner)."""
         if sock.terminal is not None:
-            self.hub.connect_terminal(sock.terminal, sock.conn, sock.parts, sock.software)
+            self.hub.connect_terminal(
+                sock.terminal, sock.conn, sock.parts, sock.software, sock.conn_id
+            )
         elif sock.caseworker is not None:
             self.hub.connect_caseworker(sock.caseworker, sock.conn)
 
     # --- ownership ------------------------------------------------------------------------------
 
     def become_owner(
-        self, records: list[WaitingCall], presence: list[SavedPresence], held: list[Envelope]
-    ) -> list[WaitingCall]:
-        """Rebuild the hub from the recorded waiting calls and presence, then register our
+        self, records: list[SavedCall], presence: list[SavedPresence], held: list[Envelope]
+    ) -> list[SavedCall]:
+        """Rebuild the hub from the recorded calls and presence, then register our
         sockets and apply what they sent while no owner was reachable; return the restored
         calls."""
         self.hub.reset()
@@ -104,9 +106,9 @@ class Owner:
         self._missing.clear()
         self.is_owner = True
         self.hub.restore_presence(presence)
-        self.hub.restore_waiting(records)
+        self.hub.restore_calls(records)
         restored = [r for r in records if self.hub.call(r.call_id) is not None]
-        log.warning("this instance owns the calls now: %d waiting calls restored", len(restored))
+        log.warning("this instance owns the calls now: %d calls restored", len(restored))
         for sock in list(self._local.values()):
             self._register_local(sock)
         for env in held:
@@ -121,6 +123,12 @@ class Owner:
         self.hub.reset()
         self._remote.clear()
         self._missing.clear()
+
+    def link_of(self, conn: Connection) -> str:
+        """The id of a socket (ours or another instance's) the hub knows as ``conn``."""
+        if isinstance(conn, RemoteConnection):
+            return conn.conn_id
+        return self._local_of.get(conn, "")
 
     def remote_instances(self) -> list[str]:
         """Instances with sockets registered in our hub."""
@@ -156,7 +164,7 @@ class Owner:
         elif env.kind == "handover":
             if self.is_owner:
                 self.hub.restore_presence(env.presence)
-                self.hub.restore_waiting(env.calls)
+                self.hub.restore_calls(env.calls)
                 self.changed()
         elif self.is_owner:
             self.apply(env)
@@ -183,7 +191,7 @@ class Owner:
         try:
             if env.kind == "t.hello" and env.terminal is not None and conn is None:
                 conn = self._remote_conn(env)
-                self.hub.connect_terminal(env.terminal, conn, env.parts, env.software)
+                self.hub.connect_terminal(env.terminal, conn, env.parts, env.software, env.conn)
             elif env.kind == "c.hello" and env.caseworker is not None and conn is None:
                 self.hub.connect_caseworker(env.caseworker, self._remote_conn(env))
             elif env.kind == "t.msg" and conn is not None:

@@ -8,21 +8,21 @@ through :class:`~console.bus.remote.RemoteConnection` objects that publish back.
 
 Failures, and what keeps a citizen's place through them:
 
-- The owner writes its waiting calls and presence to Redis as they change (write-behind,
-  coalesced to one write per :data:`FLUSH_S`, fenced by the lease). If it dies, its lease
-  lapses within :data:`~console.bus.shared.LEASE_TTL_MS`; the next instance to renew takes
-  the lease, rebuilds the queues from Redis, and its hub holds each call for
-  :data:`HOLD_WAITING_S` while the terminal reconnects (the terminal daemon is back within a
-  few seconds: its back-off starts at 0.5 s) and asks again, getting its old call and place
-  back. Measured (tests/console/test_bus_redis.py, two loaded cores): SIGKILL of the owner
-  to both terminals queued again at their places in 2.2-3.0 s.
+- The owner writes its calls (waiting and answered) and presence to Redis as they change
+  (write-behind, coalesced to one write per :data:`FLUSH_S`, fenced by the lease). If it
+  dies, its lease lapses within :data:`~console.bus.shared.LEASE_TTL_MS`; the next instance
+  to renew takes the lease, rebuilds the queues from Redis, and its hub holds each call for
+  :data:`HOLD_WAITING_S` while the terminal reconnects (the terminal daemon is back within
+  a few seconds: its back-off starts at 0.5 s) and asks again, getting its old call and
+  place back. Measured (tests/console/test_bus_redis.py, two loaded cores): SIGKILL of the
+  owner to both terminals queued again at their places in 2.2-3.2 s.
 - A non-owning instance that dies stops renewing its ``alive`` key; the owner then treats
   its sockets as gone (their waiting calls are held the same way).
 - Redis restarting: every instance keeps serving what it has (the owner its hub, the others
   hold their sockets' messages, console/bus/forward.py); /healthz says "degraded". When
   Redis is back the owner retakes its lease first (the others wait one lease period) and
   writes its whole state again, so no entry is lost. Should another instance win anyway,
-  the old owner hands its waiting calls and presence over before forgetting them.
+  the old owner hands its calls and presence over before forgetting them.
 """
 
 from __future__ import annotations
@@ -99,6 +99,11 @@ class RedisBus(Forwarder):
         """Write the last state and give the lease up, so another instance takes over now."""
         with contextlib.suppress(*REDIS_FAILURES, TimeoutError):
             async with asyncio.timeout(2.0):
+                while self._outbox:  # e.g. the hang-ups of calls whose sockets just closed
+                    batch = [self._outbox.popleft() for _ in range(min(500, len(self._outbox)))]
+                    await self.shared.publish(
+                        [(self.shared.channel(target), pack(env)) for target, env in batch]
+                    )
                 if self.is_owner:
                     await self._write_state()
                     await self.shared.release(self.instance)
@@ -127,12 +132,12 @@ class RedisBus(Forwarder):
                 self.drop_dead(await self.shared.alive(self.remote_instances()))
                 return
             if await self.shared.take(self.instance):  # lapsed (Redis restarted): still ours
-                log.warning("lease lapsed and retaken: writing all waiting calls again")
+                log.warning("lease lapsed and retaken: writing all calls again")
                 self._full = True
                 self.changed()
                 return
             self._handover = Envelope(kind="handover", src=self.instance,
-                                      calls=self.hub.waiting_calls(),
+                                      calls=self.hub.saved_calls(self.link_of),
                                       presence=self.hub.presence())  # fmt: skip
             self.lose()
             self._calls.written.clear()
@@ -140,7 +145,7 @@ class RedisBus(Forwarder):
             self.owner = None
         owner = await self.shared.owner()
         if owner is None and time.monotonic() - self._back_at >= LEASE_TTL_MS / 1000:
-            records, presence = await self.shared.waiting_calls(), await self.shared.presence()
+            records, presence = await self.shared.calls(), await self.shared.presence()
             if await self.shared.take(self.instance):
                 self.owner = self.instance
                 restored = self.become_owner(records, presence, list(self._held))
@@ -201,8 +206,8 @@ class RedisBus(Forwarder):
                 await asyncio.sleep(0.5)
 
     async def _write_state(self) -> None:
-        """Write what changed in the waiting calls and presence since the last write."""
-        calls = {r.call_id: pack_record(r) for r in self.hub.waiting_calls()}
+        """Write what changed in the calls and presence since the last write."""
+        calls = {r.call_id: pack_record(r) for r in self.hub.saved_calls(self.link_of)}
         presence = {str(p.caseworker_id): pack_record(p) for p in self.hub.presence()}
         full = self._full
         changes = [c for c in (self._calls.change(calls, full),

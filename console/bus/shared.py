@@ -3,7 +3,7 @@
 Keys (``prefix`` defaults to ``bt:``): ``owner`` is the lease naming the instance that owns
 the calls (SET NX PX, renewed every second; it lapses :data:`LEASE_TTL_MS` after its owner
 dies); ``alive:<instance>`` says an instance is running (same TTL); ``calls`` and
-``presence`` are hashes of the waiting calls and of the caseworkers' presence
+``presence`` are hashes of the live calls and of the caseworkers' presence
 (console/hub_state.py), written only while the writer holds the lease:
 the check and the write run as one Lua script, so an owner that lost its lease unnoticed
 (a stalled process, a partition) cannot overwrite its successor's queue.
@@ -24,7 +24,7 @@ from typing import Any, TypeVar, cast
 import msgspec
 from redis.asyncio import Redis
 
-from console.hub_state import SavedPresence, WaitingCall
+from console.hub_state import SavedCall, SavedPresence
 
 log = logging.getLogger(__name__)
 
@@ -120,9 +120,9 @@ class Shared:
         """Give the lease up (clean shutdown), so another instance takes over at once."""
         await self._release(keys=[self.owner_key], args=[instance])
 
-    async def waiting_calls(self) -> list[WaitingCall]:
-        """The recorded waiting calls."""
-        return await self._records(self.calls_key, WaitingCall)
+    async def calls(self) -> list[SavedCall]:
+        """The recorded live calls."""
+        return await self._records(self.calls_key, SavedCall)
 
     async def presence(self) -> list[SavedPresence]:
         """The recorded presence of signed-in caseworkers."""
@@ -180,6 +180,6 @@ class Mirror:
 _record_encoder = msgspec.json.Encoder()
 
 
-def pack_record(record: WaitingCall | SavedPresence) -> bytes:
+def pack_record(record: SavedCall | SavedPresence) -> bytes:
     """One record as stored in Redis."""
     return _record_encoder.encode(record)

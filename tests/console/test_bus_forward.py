@@ -128,7 +128,7 @@ def test_a_new_owner_keeps_a_caseworker_s_break() -> None:
     p.pump()
     saved = p.a.hub.presence()
     assert [(s.caseworker_id, s.state) for s in saved] == [(1, "break")]
-    p.b.become_owner(p.a.hub.waiting_calls(), saved, [])  # a was killed; b took the lease
+    p.b.become_owner(p.a.hub.saved_calls(), saved, [])  # a was killed; b took the lease
     statuses = [m for m in page.routing if isinstance(m, PresenceStatus)]
     assert statuses[-1].state == "break"
     term = FakeConn()
@@ -164,3 +164,22 @@ def test_hangup_from_the_owner_reaches_a_forwarded_terminal() -> None:
     p.pump()
     assert [m.reason for m in term.sent if isinstance(m, Ended)] == ["hangup_caseworker"]
     assert p.a.hub.call(offer.call_id) is None
+
+
+def test_an_answered_call_goes_on_when_its_owner_dies_and_both_sockets_survive() -> None:
+    p = Pair()
+    term, page = FakeConn(), FakeConn()
+    p.b.connect_terminal(T1, term, {}, "t")
+    p.b.connect_caseworker(ALICE, page)
+    p.b.from_terminal("t1", term, CallRequest())
+    p.pump()
+    offer = next(m for m in page.routing if isinstance(m, CallOffer))
+    p.b.from_caseworker(page, Answer(call_id=offer.call_id))
+    p.pump()
+    saved = p.a.hub.saved_calls(p.a.link_of), p.a.hub.presence()
+    p.b.become_owner(*saved, [])  # a was killed; b took the lease and rebuilt
+    p.b.from_terminal("t1", term, RtcOffer(call_id=offer.call_id, leg="screen", sdp="s"))
+    assert [m.sdp for m in page.sent if isinstance(m, RtcOffer)] == ["s"]
+    assert not [m for m in term.sent if isinstance(m, Ended)]
+    p.b.from_terminal("t1", term, Hangup(call_id=offer.call_id))
+    assert [m.reason for m in page.sent if isinstance(m, Ended)] == ["hangup_terminal"]

@@ -1,16 +1,27 @@
 """The hub's side of running as several instances: held calls, export and restore.
 
 A waiting call whose terminal's socket is lost keeps its place for ``hold_waiting_s`` (only
-set with Redis; 0 keeps the old behaviour, tests/console/test_hub.py), and the waiting calls
-exported by one hub are rebuilt by another in the same order (console/hub_state.py).
+set with Redis; 0 keeps the old behaviour, tests/console/test_hub.py); the calls exported by
+one hub are rebuilt by another, waiting ones in the same order, answered ones joined up
+again with their sockets (console/hub_state.py).
 """
 
 from __future__ import annotations
 
 import msgspec
 
-from console.hub_state import WaitingCall
-from protocol.messages import Answer, Assigned, CallOffer, CallRequest, Ended, Queued
+from console.hub_state import SavedCall
+from protocol.messages import (
+    Answer,
+    Assigned,
+    CallOffer,
+    CallRequest,
+    Ended,
+    Hangup,
+    PresenceStatus,
+    Queued,
+    RtcOffer,
+)
 from tests.console.test_hub import ALICE, T1, T2, T3, FakeConn, World
 
 
@@ -77,19 +88,69 @@ def test_waiting_calls_are_rebuilt_in_order_by_another_hub() -> None:
     offer = next(m for m in alice.routing if isinstance(m, CallOffer))
     w.hub.from_caseworker(alice, Answer(call_id=offer.call_id))  # the first is answered
     assert isinstance(alice.take()[-1], Assigned)
-    records = w.hub.waiting_calls()
-    wire = msgspec.json.decode(msgspec.json.encode(records), type=list[WaitingCall])
-    assert [r.call_id for r in sorted(wire, key=lambda r: r.order)] == ids[1:]
+    records = w.hub.saved_calls()
+    wire = msgspec.json.decode(msgspec.json.encode(records), type=list[SavedCall])
+    waiting = [r for r in wire if r.caseworker is None]
+    assert [r.call_id for r in sorted(waiting, key=lambda r: r.order)] == ids[1:]
+    assert [(r.call_id, r.caseworker) for r in wire if r.caseworker] == [(ids[0], ALICE)]
 
     other = held_world()
     other.now = w.now + 3
-    assert other.hub.restore_waiting(list(reversed(wire))) == 2
-    assert other.hub.restore_waiting(wire) == 0  # nothing twice
+    assert other.hub.restore_calls(list(reversed(wire))) == 3
+    assert other.hub.restore_calls(wire) == 0  # nothing twice
     t3 = FakeConn()
     other.hub.connect_terminal(T3, t3)
     t3_place = [m for m in t3.take() if isinstance(m, Queued)]
     assert [(q.call_id, q.position) for q in t3_place] == [(ids[2], 2)]
-    other.tick(15)  # T2 never came back; T3 did
-    assert other.hub.call(ids[1]) is None and other.hub.call(ids[2]) is not None
+    other.tick(15)  # T1 and T2 never came back; T3 did
+    assert [other.hub.call(i) is None for i in ids] == [True, True, False]
     assert any(isinstance(m, Queued) and m.position == 1 for m in t3.take())
     assert not any(isinstance(m, Ended) for m in t3.sent)
+
+
+def answered_elsewhere() -> tuple[World, str, list[SavedCall]]:
+    """A call answered on one hub, its records taken at the moment that hub died."""
+    w = held_world()
+    w.hub.connect_terminal(T1, FakeConn(), link="b.1")
+    call_id = _request(w)
+    alice = w.caseworker(ALICE)
+    w.hub.from_caseworker(alice, Answer(call_id=call_id))
+    links = {id(conn): "b.1" for _who, conn in w.hub._terminals.values()}
+    records = w.hub.saved_calls(lambda conn: links.get(id(conn), ""))
+    return w, call_id, records
+
+
+def _request(w: World) -> str:
+    conn = w.hub._terminals["t1"][1]
+    w.hub.from_terminal("t1", conn, CallRequest())
+    queued = [m for m in conn.sent if isinstance(m, Queued)]  # type: ignore[attr-defined]
+    return queued[-1].call_id
+
+
+def test_an_answered_call_goes_on_when_both_sockets_register_with_the_new_owner() -> None:
+    _w, call_id, records = answered_elsewhere()
+    assert [(r.call_id, r.caseworker, r.terminal_link) for r in records] == [
+        (call_id, ALICE, "b.1")
+    ]
+    other = held_world()
+    assert other.hub.restore_calls(records) == 1
+    page, term = FakeConn(), FakeConn()
+    other.hub.connect_caseworker(ALICE, page)
+    assert [m.state for m in page.routing if isinstance(m, PresenceStatus)][-1] == "busy"
+    other.hub.connect_terminal(T1, term, link="b.1")  # the same socket, re-registered
+    assert not [m for m in term.sent if isinstance(m, Ended | Queued)]
+    other.hub.from_terminal("t1", term, RtcOffer(call_id=call_id, leg="camera", sdp="again"))
+    assert [m.sdp for m in page.sent if isinstance(m, RtcOffer)] == ["again"]
+    other.hub.from_caseworker(page, Hangup(call_id=call_id))
+    assert [m.reason for m in term.sent if isinstance(m, Ended)] == ["hangup_caseworker"]
+
+
+def test_an_answered_call_ends_when_its_terminal_comes_back_on_a_new_socket() -> None:
+    _w, call_id, records = answered_elsewhere()
+    other = held_world()
+    other.hub.restore_calls(records)
+    page = FakeConn()
+    other.hub.connect_caseworker(ALICE, page)
+    other.hub.connect_terminal(T1, FakeConn(), link="a.7")  # reconnected: it ended the call
+    assert [m.reason for m in page.sent if isinstance(m, Ended)] == ["terminal_lost"]
+    assert other.hub.call(call_id) is None
