@@ -14,6 +14,7 @@ import functools
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
+import httpx
 from quart import Quart, Response, g, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -23,6 +24,7 @@ from console.audit_events import AuditEvents
 from console.auth import Passwords
 from console.bus import Bus
 from console.bus.choose import make_bus
+from console.bus.http import FORWARDED_BY, forward, needs_owner
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.directory import load_directory, refresh_directory, run_directory, safe_color
@@ -145,6 +147,8 @@ def create_app(
         """
         load = functools.partial(load_directory, store.db)  # routing: console/directory.py
         svc.hub.on_stale = svc.directory_changed.set
+        svc.directory_changed.also = svc.bus.directory_changed  # a change here: owner reloads
+        svc.bus.on_directory_changed = svc.directory_changed.set
         await refresh_directory(svc.hub, load)
         tasks = [
             asyncio.create_task(run_directory(svc.hub, load, svc.directory_changed), name="dir"),
@@ -174,6 +178,17 @@ def create_app(
     app.register_blueprint(fleet_routes.bp)
     app.register_blueprint(hours_routes.bp)
     register_api(app)
+
+    @app.before_request
+    async def to_owner() -> Response | None:
+        """Requests that need the calls' owner go there (console/bus/http.py)."""
+        if request.headers.get(FORWARDED_BY) or not needs_owner(request.method, request.path):
+            return None
+        owner_url = svc.bus.owner_url()
+        if owner_url is None:
+            return None
+        async with httpx.AsyncClient() as client:
+            return await forward(client, owner_url, str(svc.bus.health().get("instance", "")))
 
     @app.context_processor
     async def i18n_globals() -> dict[str, object]:

@@ -45,6 +45,10 @@ class ConsoleConfig:
     redis_url: str | None = None
     """``redis://host:6379/0``: run as one of several instances sharing calls, queues and
     presence through Redis (console/bus/). None: one process with an in-process bus."""
+    advertise_url: str | None = None
+    """How the other instances reach this one over HTTP (with ``redis_url``), e.g.
+    ``http://10.0.0.5:8080``; default ``http://<host>:<port>``. Requests that need the
+    calls' owner (photos, printing, fleet) are passed there (console/bus/http.py)."""
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str | None = None
@@ -174,6 +178,11 @@ def _convert(name: str, value: object, source: str) -> object:
             return _text(value) or None
         if name == "redis_url":
             return _redis_url(_text(value))
+        if name == "advertise_url":
+            url = _text(value).strip().rstrip("/")
+            if not url:
+                return None
+            return url if url.startswith(("http://", "https://")) else _fail()
         if name == "host":
             return _text(value)
         if name in {"port", "session_max_age_s", "session_idle_s"}:

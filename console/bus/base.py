@@ -8,6 +8,7 @@ the hub's, so a socket handler never blocks on another instance.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from console.calls import CaseworkerIdentity, Connection, TerminalIdentity
@@ -16,6 +17,10 @@ from protocol.messages import CaseworkerToConsole, Message, TerminalToConsole
 
 class Bus(Protocol):
     """Carries a socket's messages to the hub that owns the calls, wherever it runs."""
+
+    on_directory_changed: Callable[[], None]
+    """Called on the owner when another instance's admin changed offices, queues,
+    memberships or terminals (the app then reloads its routing directory)."""
 
     def connect_terminal(
         self, who: TerminalIdentity, conn: Connection, parts: dict[str, str], software: str
@@ -40,11 +45,17 @@ class Bus(Protocol):
     def to_desk(self, municipality_id: int, message: Message) -> None:
         """Send a message to every page of a municipality, on whichever instance."""
 
+    def directory_changed(self) -> None:
+        """An admin changed the directory here: the owner reloads it too."""
+
     def tick(self, now: float) -> None:
         """Run the hub's timers if this instance owns the calls (console/routing.py)."""
 
     def close_all(self, code: int) -> None:
         """Close every socket of this instance (shutdown)."""
+
+    def owner_url(self) -> str | None:
+        """Where to pass HTTP requests that need the hub (console/bus/http.py); None: here."""
 
     def health(self) -> dict[str, object]:
         """What /healthz reports under ``bus`` (nothing for the local bus); ``"ok": False``

@@ -6,6 +6,7 @@ from console.bus.base import Bus
 from console.bus.local import LocalBus
 from console.config import ConsoleConfig
 from console.hub import Hub
+from console.server import bind_address
 
 
 def make_bus(config: ConsoleConfig, hub: Hub) -> Bus:
@@ -14,4 +15,5 @@ def make_bus(config: ConsoleConfig, hub: Hub) -> Bus:
         return LocalBus(hub)
     from console.bus.redis import RedisBus  # imported only where Redis is configured
 
-    return RedisBus.from_url(config.redis_url, hub)
+    advertise = config.advertise_url or f"http://{bind_address(config.host, config.port)}"
+    return RedisBus.from_url(config.redis_url, hub, advertise)

@@ -3,9 +3,10 @@
 A socket's hello, message and going away travel from the instance holding the socket to the
 instance owning the calls (``t.*`` for terminals, ``c.*`` for caseworker pages, ``desk`` for
 what goes to all pages of a municipality); the owner's ``send`` and ``close`` travel back
-to the socket's instance. ``handover`` carries the calls and presence of an instance
-that just lost ownership to the one that took it. Protocol messages ride along as the JSON text the
-socket would carry (``msg``), so nothing is re-modelled here.
+to the socket's instance. ``reload`` asks the owner to reload the routing directory an
+admin changed through another instance; ``handover`` carries the calls and presence of an
+instance that just lost ownership to the one that took it. Protocol messages ride along as
+the JSON text the socket would carry (``msg``), so nothing is re-modelled here.
 """
 
 from __future__ import annotations
@@ -19,7 +20,17 @@ from console.hub_state import SavedCall, SavedPresence
 from protocol.messages import ConsoleToCaseworker, ConsoleToTerminal
 
 Kind = Literal[
-    "t.hello", "t.msg", "t.gone", "c.hello", "c.msg", "c.gone", "desk", "send", "close", "handover"
+    "t.hello",
+    "t.msg",
+    "t.gone",
+    "c.hello",
+    "c.msg",
+    "c.gone",
+    "desk",
+    "send",
+    "close",
+    "handover",
+    "reload",
 ]
 
 

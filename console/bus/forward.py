@@ -108,6 +108,11 @@ class Forwarder(Owner):
                            msg=encode(message))  # fmt: skip
             self._to_owner(env)
 
+    def directory_changed(self) -> None:
+        """Ask the owner to reload the routing directory (we are not the owner)."""
+        if not self.is_owner:
+            self._to_owner(Envelope(kind="reload", src=self.instance))
+
     def tick(self, now: float) -> None:
         """The hub's timers run on the owner only."""
         if self.is_owner:

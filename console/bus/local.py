@@ -7,6 +7,7 @@ it could run as several instances; the hub's tests and the single-instance deplo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from console.calls import CaseworkerIdentity, Connection, TerminalIdentity
 from console.hub import Hub
@@ -18,6 +19,7 @@ class LocalBus:
 
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
+        self.on_directory_changed: Callable[[], None] = lambda: None
 
     def connect_terminal(
         self, who: TerminalIdentity, conn: Connection, parts: dict[str, str], software: str
@@ -49,6 +51,9 @@ class LocalBus:
         """Send to the municipality's pages (all of them are here)."""
         self.hub.to_desk(municipality_id, message)
 
+    def directory_changed(self) -> None:
+        """Nothing to tell: this process is the owner."""
+
     def tick(self, now: float) -> None:
         """Run the hub's timers."""
         self.hub.tick(now)
@@ -56,6 +61,10 @@ class LocalBus:
     def close_all(self, code: int) -> None:
         """Close every socket the hub knows (they are all local)."""
         self.hub.close_all(code)
+
+    def owner_url(self) -> str | None:
+        """Always here."""
+        return None
 
     def health(self) -> dict[str, object]:
         """Nothing to report: there is nothing to lose contact with."""

@@ -49,6 +49,7 @@ class Owner:
         self.hub = hub
         self.instance = instance
         self.is_owner = False
+        self.on_directory_changed: Callable[[], None] = lambda: None
         self._local: dict[str, LocalSocket] = {}
         self._local_of: dict[Connection, str] = {}
         self._remote: dict[str, RemoteConnection] = {}
@@ -161,6 +162,11 @@ class Owner:
             return
         if env.kind in ("send", "close"):
             self._deliver(env)
+        elif env.kind == "reload":
+            if self.is_owner:
+                self.on_directory_changed()
+            else:
+                forward(env)
         elif env.kind == "handover":
             if self.is_owner:
                 self.hub.restore_presence(env.presence)

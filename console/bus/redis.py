@@ -54,9 +54,14 @@ REDIS_FAILURES = (RedisError, OSError)
 class RedisBus(Forwarder):
     """Implements :class:`console.bus.Bus` over Redis; see the module docstring."""
 
-    def __init__(self, shared: Shared, hub: Hub, instance: str | None = None) -> None:
+    def __init__(
+        self, shared: Shared, hub: Hub, advertise_url: str = "", instance: str | None = None
+    ) -> None:
         super().__init__(hub, instance or uuid.uuid4().hex[:12])
         self.shared = shared
+        self.advertise_url = advertise_url
+        """Where the other instances reach this one's HTTP (console/bus/http.py)."""
+        self._owner_url: str | None = None
         if hub.hold_waiting_s <= 0:
             hub.hold_waiting_s = HOLD_WAITING_S
         self.redis_ok = False
@@ -67,15 +72,20 @@ class RedisBus(Forwarder):
         self._presence = Mirror(shared.presence_key)
 
     @classmethod
-    def from_url(cls, url: str, hub: Hub) -> RedisBus:
+    def from_url(cls, url: str, hub: Hub, advertise_url: str) -> RedisBus:
         """A bus on the Redis at ``url`` (nothing connects before :meth:`run`)."""
-        return cls(Shared(Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)), hub)
+        redis = Redis.from_url(url, socket_timeout=2.0, socket_connect_timeout=2.0)
+        return cls(Shared(redis), hub, advertise_url)
 
     def health(self) -> dict[str, object]:
         """Redis reachable, who owns the calls, and whether that is this instance."""
         return {"ok": self.redis_ok, "kind": "redis", "redis": "ok" if self.redis_ok else "down",
                 "instance": self.instance, "owner": self.owner,
                 "owns_calls": self.is_owner}  # fmt: skip
+
+    def owner_url(self) -> str | None:
+        """The owner's HTTP address, unless that is us (or no owner is known)."""
+        return None if self.is_owner or self.owner is None else self._owner_url
 
     # --- background tasks --------------------------------------------------------------------
 
@@ -126,7 +136,7 @@ class RedisBus(Forwarder):
             await asyncio.sleep(RENEW_S)
 
     async def _lease_step(self) -> None:
-        await self.shared.heartbeat(self.instance)
+        await self.shared.heartbeat(self.instance, self.advertise_url)
         if self.is_owner:
             if await self.shared.renew(self.instance):
                 self.drop_dead(await self.shared.alive(self.remote_instances()))
@@ -157,6 +167,7 @@ class RedisBus(Forwarder):
             owner = await self.shared.owner()
         if owner != self.owner:
             self.follow(owner)
+        self._owner_url = None if owner is None else await self.shared.url_of(owner)
 
     async def _subscribe(self) -> None:
         channel = self.shared.channel(self.instance)

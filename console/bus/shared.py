@@ -2,9 +2,9 @@
 
 Keys (``prefix`` defaults to ``bt:``): ``owner`` is the lease naming the instance that owns
 the calls (SET NX PX, renewed every second; it lapses :data:`LEASE_TTL_MS` after its owner
-dies); ``alive:<instance>`` says an instance is running (same TTL); ``calls`` and
-``presence`` are hashes of the live calls and of the caseworkers' presence
-(console/hub_state.py), written only while the writer holds the lease:
+dies); ``alive:<instance>`` says an instance is running and where it serves HTTP (same
+TTL); ``calls`` and ``presence`` are hashes of the live calls and of the caseworkers'
+presence (console/hub_state.py), written only while the writer holds the lease:
 the check and the write run as one Lua script, so an owner that lost its lease unnoticed
 (a stalled process, a partition) cannot overwrite its successor's queue.
 
@@ -91,9 +91,14 @@ class Shared:
     def _alive_key(self, instance: str) -> str:
         return f"{self.prefix}alive:{instance}"
 
-    async def heartbeat(self, instance: str) -> None:
-        """Say this instance is running for the next lease period."""
-        await _wait(self.redis.set(self._alive_key(instance), b"1", px=LEASE_TTL_MS))
+    async def heartbeat(self, instance: str, url: str) -> None:
+        """Say this instance is running for the next lease period, and where it serves."""
+        await _wait(self.redis.set(self._alive_key(instance), url.encode(), px=LEASE_TTL_MS))
+
+    async def url_of(self, instance: str) -> str | None:
+        """Where a running instance serves HTTP (its ``advertise_url``), if it is running."""
+        value = await _wait(self.redis.get(self._alive_key(instance)))
+        return None if value is None else bytes(value).decode() or None
 
     async def alive(self, instances: Sequence[str]) -> set[str]:
         """Which of these instances said they are running within the last lease period."""

@@ -21,7 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from tests.console.conftest import RunningConsole
-from tests.e2e.harness import Console, enroll_terminal, free_port, get_json, seed_console, wait_for
+from tests.e2e.harness import (
+    PASSWORD,
+    Console,
+    enroll_terminal,
+    free_port,
+    get_json,
+    seed_console,
+    wait_for,
+)
 from tests.redis_server import RedisServer
 
 
@@ -34,9 +42,11 @@ class Template:
 
 
 def make_template(base: Path) -> Template:
-    """Adorf (anna) and Bedorf (bert), two terminals in Adorf, enrolled by bt-terminal."""
+    """Adorf (anna, admin ada) and Bedorf (bert), two terminals in Adorf, enrolled."""
     console = Console(base / "console")
     codes = [seed_console(console)]
+    console.cli("add-caseworker", "--municipality", "Adorf", "--role", "admin",
+                "--display-name", "Frau Admin", "ada", password=PASSWORD)  # fmt: skip
     codes.append(console.cli("add-terminal", "--municipality", "Adorf", "Laden Adorf").split()[-1])
     console.start()
     try:

@@ -183,3 +183,14 @@ def test_an_answered_call_goes_on_when_its_owner_dies_and_both_sockets_survive()
     assert not [m for m in term.sent if isinstance(m, Ended)]
     p.b.from_terminal("t1", term, Hangup(call_id=offer.call_id))
     assert [m.reason for m in page.sent if isinstance(m, Ended)] == ["hangup_terminal"]
+
+
+def test_a_directory_change_made_on_another_instance_reloads_the_owner() -> None:
+    p = Pair()
+    reloads: list[str] = []
+    p.a.on_directory_changed = lambda: reloads.append("a")
+    p.b.on_directory_changed = lambda: reloads.append("b")
+    p.b.directory_changed()
+    p.a.directory_changed()  # the owner's own change needs no message
+    p.pump()
+    assert reloads == ["a"]

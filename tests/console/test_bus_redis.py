@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import itertools
+import re
 import signal
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
@@ -36,6 +37,7 @@ from protocol.messages import (
     QueueUpdate,
     RtcAnswer,
     RtcOffer,
+    TerminalRestart,
 )
 from tests.console.cluster import (
     FailoverProxy,
@@ -46,7 +48,7 @@ from tests.console.cluster import (
     make_template,
     wait_owner,
 )
-from tests.console.helpers import Peer, caseworker, terminal
+from tests.console.helpers import Peer, caseworker, login, terminal
 from tests.e2e.harness import PASSWORD, get_json, running_terminal
 from tests.e2e.test_call import request_call
 from tests.redis_server import RedisServer, running_redis
@@ -262,3 +264,30 @@ def stored_calls(redis: RedisServer) -> list[str]:
         finally:
             client.close()
     return []
+
+
+async def test_a_restart_asked_on_the_other_instance_reaches_the_terminal(
+    template: Template, redis: RedisServer, tmp_path: Path
+) -> None:
+    """HTTP that needs the hub is passed to the owner (console/bus/http.py)."""
+    with instances(template, tmp_path, redis) as consoles:
+        owner = wait_owner(consoles)
+        other = next(c for c in consoles if c is not owner)
+        credential = load_credential(template.terminal_dirs[0])
+        terminal_id = credential.split(".")[0]
+        async with aiohttp.ClientSession() as http:
+            term, _ = await terminal(http, as_running(owner), credential)
+            jar = aiohttp.CookieJar(unsafe=True)
+            async with aiohttp.ClientSession(cookie_jar=jar) as admin:
+                assert (await login(admin, as_running(other), "ada", PASSWORD)).status == 303
+                async with admin.get(other.url + "/fleet") as page:
+                    found = re.search(r'data-csrf="([^"]*)"', await page.text())
+                assert found is not None
+                restart = f"{other.url}/api/v1/terminals/{terminal_id}/restart"
+                async with admin.post(restart, headers={"X-CSRF-Token": found.group(1)}) as resp:
+                    assert resp.status == 202, await resp.text()
+                    assert (await resp.json())["terminal_id"] == terminal_id
+                assert (await next_of(term, TerminalRestart)).reason
+                stranger = f"{other.url}/api/v1/terminals/{terminal_id}/restart"
+                async with aiohttp.ClientSession() as nobody, nobody.post(stranger) as resp:
+                    assert resp.status == 401  # the owner checks who asks, as always
