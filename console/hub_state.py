@@ -77,15 +77,22 @@ class HubState:
         def _now(self) -> float: ...
         def _broadcast_queue(self, municipality_id: int) -> None: ...
 
-    def saved_calls(self, link_of: Callable[[Connection], str] = lambda _c: "") -> list[SavedCall]:
+    def saved_calls(
+        self,
+        link_of: Callable[[Connection], str] = lambda _c: "",
+        cache: dict[str, tuple[tuple[object, ...], SavedCall]] | None = None,
+    ) -> list[SavedCall]:
         """Every live call as a record: waiting in a queue, ringing at a colleague it is
         handed to (saved as waiting in its queue), or answered; ``link_of`` names the
-        terminal's socket across instances."""
+        terminal's socket across instances. With ``cache`` (kept by the caller between
+        calls) an unchanged call gives the very same record object, so the caller can skip
+        encoding it: a snapshot of 2000 waiting calls then costs a few milliseconds."""
         found = []
         positions: dict[str, int] = {}
         for waits_in in {w.queue_id for w in map(self._queues.where, self._calls) if w}:
             for n, call_id in enumerate(self._queues.waiting(waits_in), 1):
                 positions[call_id] = n
+        fresh: dict[str, tuple[tuple[object, ...], SavedCall]] = {}
         for call in self._calls.values():
             terminal = self._terminals.get(call.terminal.terminal_id)
             link = "" if terminal is None else link_of(terminal[1])
@@ -94,23 +101,26 @@ class HubState:
             queue_id = where.queue_id if where is not None else queue
             if queue_id is None:
                 continue
-            found.append(
-                SavedCall(
-                    call_id=call.call_id,
-                    terminal=call.terminal,
-                    since=call.since,
-                    queue_id=queue_id,
-                    order=where.order if where else call.queued_at,
-                    position=positions.get(call.call_id, 0),
-                    queued_at=call.queued_at,
-                    office_id=call.office_id,
-                    language=call.language,
-                    answers=call.answers,
-                    transferred_by=call.transferred_by,
-                    caseworker=call.caseworker,
+            order = where.order if where else call.queued_at
+            position = positions.get(call.call_id, 0)
+            key = (queue_id, order, position, call.queued_at, call.answers, call.caseworker,
+                   call.transferred_by, link, call.office_id, call.language)  # fmt: skip
+            hit = None if cache is None else cache.get(call.call_id)
+            if hit is not None and hit[0] == key:
+                record = hit[1]
+            else:
+                record = SavedCall(
+                    call_id=call.call_id, terminal=call.terminal, since=call.since,
+                    queue_id=queue_id, order=order, position=position, queued_at=call.queued_at,
+                    office_id=call.office_id, language=call.language, answers=call.answers,
+                    transferred_by=call.transferred_by, caseworker=call.caseworker,
                     terminal_link=link,
-                )
-            )
+                )  # fmt: skip
+            fresh[call.call_id] = (key, record)
+            found.append(record)
+        if cache is not None:
+            cache.clear()
+            cache.update(fresh)
         return found
 
     def restore_calls(self, records: list[SavedCall]) -> int:

@@ -38,8 +38,9 @@ from redis.exceptions import RedisError
 
 from console.bus.envelope import Envelope, pack
 from console.bus.forward import Forwarder
-from console.bus.shared import LEASE_TTL_MS, Mirror, Shared, pack_record
+from console.bus.shared import LEASE_TTL_MS, Mirror, Shared, encode_calls, pack_record
 from console.hub import Hub
+from console.hub_state import SavedCall
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +48,7 @@ HOLD_WAITING_S = 15.0
 """A waiting call whose terminal's socket is lost keeps its place this long: the lease
 lapses within 3 s, and the terminal's back-off brings it back within a few seconds more."""
 RENEW_S = 1.0
-FLUSH_S = 0.02
+FLUSH_S = 0.05
 REDIS_FAILURES = (RedisError, OSError)
 
 
@@ -69,6 +70,8 @@ class RedisBus(Forwarder):
         self._back_at = float("-inf")
         self._full = False
         self._calls = Mirror(shared.calls_key)
+        self._records: dict[str, tuple[tuple[object, ...], SavedCall]] = {}
+        self._encoded: dict[str, tuple[SavedCall, bytes]] = {}
         self._presence = Mirror(shared.presence_key)
 
     @classmethod
@@ -218,7 +221,7 @@ class RedisBus(Forwarder):
 
     async def _write_state(self) -> None:
         """Write what changed in the calls and presence since the last write."""
-        calls = {r.call_id: pack_record(r) for r in self.hub.saved_calls(self.link_of)}
+        calls = encode_calls(self.hub.saved_calls(self.link_of, self._records), self._encoded)
         presence = {str(p.caseworker_id): pack_record(p) for p in self.hub.presence()}
         full = self._full
         changes = [c for c in (self._calls.change(calls, full),

@@ -188,3 +188,19 @@ _record_encoder = msgspec.json.Encoder()
 def pack_record(record: SavedCall | SavedPresence) -> bytes:
     """One record as stored in Redis."""
     return _record_encoder.encode(record)
+
+
+def encode_calls(
+    records: list[SavedCall], encoded: dict[str, tuple[SavedCall, bytes]]
+) -> dict[str, bytes]:
+    """Call id -> stored form; a record object seen last time (Hub.saved_calls with its
+    cache hands out the same object for an unchanged call) is not encoded again."""
+    found = {}
+    for record in records:
+        known = encoded.get(record.call_id)
+        if known is None or known[0] is not record:
+            known = encoded[record.call_id] = (record, pack_record(record))
+        found[record.call_id] = known[1]
+    for call_id in [k for k in encoded if k not in found]:
+        del encoded[call_id]
+    return found

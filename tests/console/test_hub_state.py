@@ -14,6 +14,7 @@ from console.hub_state import SavedCall
 from protocol.messages import (
     Answer,
     Assigned,
+    CallCancel,
     CallOffer,
     CallRequest,
     Ended,
@@ -154,3 +155,17 @@ def test_an_answered_call_ends_when_its_terminal_comes_back_on_a_new_socket() ->
     other.hub.connect_terminal(T1, FakeConn(), link="a.7")  # reconnected: it ended the call
     assert [m.reason for m in page.sent if isinstance(m, Ended)] == ["terminal_lost"]
     assert other.hub.call(call_id) is None
+
+
+def test_an_unchanged_call_gives_the_same_record_from_the_cache() -> None:
+    w = held_world()
+    w.terminal(T1)
+    w.terminal(T2)
+    first, second = w.request(T1), w.request(T2)
+    cache: dict[str, tuple[tuple[object, ...], SavedCall]] = {}
+    before = {r.call_id: r for r in w.hub.saved_calls(cache=cache)}
+    w.hub.from_terminal("t1", w.conns["t1"], CallCancel(call_id=first))  # the head leaves
+    after = {r.call_id: r for r in w.hub.saved_calls(cache=cache)}
+    assert list(after) == [second] and list(cache) == [second]
+    assert after[second] is not before[second] and after[second].position == 1
+    assert w.hub.saved_calls(cache=cache)[0] is after[second]
