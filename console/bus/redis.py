@@ -81,10 +81,13 @@ class RedisBus(Forwarder):
         return cls(Shared(redis), hub, advertise_url)
 
     def health(self) -> dict[str, object]:
-        """Redis reachable, who owns the calls, and whether that is this instance."""
+        """Redis reachable, who owns the calls, whether that is this instance, and the
+        sockets held here (``terminals_online`` beside it counts the owner's hub only)."""
+        terminals = sum(1 for sock in self._local.values() if sock.terminal is not None)
         return {"ok": self.redis_ok, "kind": "redis", "redis": "ok" if self.redis_ok else "down",
-                "instance": self.instance, "owner": self.owner,
-                "owns_calls": self.is_owner}  # fmt: skip
+                "instance": self.instance, "owner": self.owner, "owns_calls": self.is_owner,
+                "sockets": {"terminals": terminals,
+                            "pages": len(self._local) - terminals}}  # fmt: skip
 
     def owner_url(self) -> str | None:
         """The owner's HTTP address, unless that is us (or no owner is known)."""

@@ -165,14 +165,18 @@ async def latest_queue(
     return seen
 
 
-async def test_owner_killed_while_two_calls_wait_terminals_back_in_the_same_order(
-    template: Template, redis: RedisServer, tmp_path: Path
+@pytest.mark.parametrize("killed_one", ["owner", "other"])
+async def test_instance_killed_while_two_calls_wait_terminals_back_in_the_same_order(
+    template: Template, redis: RedisServer, tmp_path: Path, killed_one: str
 ) -> None:
+    """The terminals are on the instance that is SIGKILLed: the owner of the calls, or the
+    other one (then the owner keeps the calls and the terminals come back to it)."""
     with instances(template, tmp_path, redis) as consoles:
         owner = wait_owner(consoles)
         other = next(c for c in consoles if c is not owner)
+        victim, survivor = (owner, other) if killed_one == "owner" else (other, owner)
         with contextlib.ExitStack() as stack:
-            proxy = stack.enter_context(FailoverProxy([owner.port, other.port]))
+            proxy = stack.enter_context(FailoverProxy([victim.port, survivor.port]))
             t1, t2 = (
                 stack.enter_context(running_terminal(owner, d, console_url=proxy.url))
                 for d in template.terminal_dirs
@@ -185,7 +189,7 @@ async def test_owner_killed_while_two_calls_wait_terminals_back_in_the_same_orde
             connects = [t.link.connects for t in (t1, t2)]
 
             killed = time.monotonic()
-            owner.stop(signal.SIGKILL)
+            victim.stop(signal.SIGKILL)
 
             def back() -> bool:
                 """Reconnected, same call, same place."""
@@ -196,11 +200,12 @@ async def test_owner_killed_while_two_calls_wait_terminals_back_in_the_same_orde
 
             await until(back, 10, "both terminals queued again at their places")
             took = time.monotonic() - killed
-            print(f"\nowner SIGKILLed -> both terminals back at their places: {took * 1000:.0f} ms")
+            print(f"\n{killed_one} SIGKILLed -> both terminals back at their places: "
+                  f"{took * 1000:.0f} ms")  # fmt: skip
             assert took < 10
-            assert bus_of(other)["owns_calls"] is True
+            assert bus_of(survivor)["owns_calls"] is True
 
-            page_http, anna, first = await caseworker(as_running(other), "anna", PASSWORD)
+            page_http, anna, first = await caseworker(as_running(survivor), "anna", PASSWORD)
             try:
                 async with keepalive(anna):
                     assert await latest_queue(anna, first, ids) == ids
