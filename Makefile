@@ -17,6 +17,8 @@ APT_PACKAGES += swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools util-linux
 APT_PACKAGES += nodejs
 # TURN relay test: the tests start their own turnserver (use-auth-secret) on loopback
 APT_PACKAGES += coturn
+# several console instances: the tests start their own redis-server (no persistence, own port)
+APT_PACKAGES += redis-server
 # SD image (image/): arm64 root by mmdebstrap under qemu-user, disk by genimage, booted by
 # qemu-system-aarch64 in tests/image/; RAUC signs and installs bundles
 APT_PACKAGES += mmdebstrap arch-test qemu-user-static binfmt-support qemu-system-arm ipxe-qemu

@@ -14,6 +14,7 @@ import functools
 from collections.abc import AsyncGenerator
 from datetime import timedelta
 
+import httpx
 from quart import Quart, Response, g, request, session
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -21,6 +22,9 @@ from console.api import register as register_api
 from console.audit import AuditLog
 from console.audit_events import AuditEvents
 from console.auth import Passwords
+from console.bus import Bus
+from console.bus.choose import make_bus
+from console.bus.http import FORWARDED_BY, forward, needs_owner
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.directory import load_directory, refresh_directory, run_directory, safe_color
@@ -80,6 +84,7 @@ def create_app(
     enroll_throttle: Throttle | None = None,
     callbacks: CallbackDesk | None = None,
     inbox: Inbox | None = None,
+    bus: Bus | None = None,
 ) -> Quart:
     """Build the console app around the given collaborators."""
     web = config.web_dir
@@ -105,6 +110,7 @@ def create_app(
     usage = UsageRecorder(UsageStore(store.db))
     events = Fanout(AuditEvents(audit), usage)  # call events -> audit log and usage figures
     hub.events = events if hub.events is discard else Fanout(hub.events, events)
+    bus = bus or make_bus(config, hub)
     retention = Retention(
         AuditStore(store.db),
         usage.store,
@@ -121,12 +127,13 @@ def create_app(
         login_throttle=login_throttle or Throttle(),
         enroll_throttle=enroll_throttle or Throttle(),
         callbacks=callbacks
-        or CallbackDesk(CallbackStore(store.db), hub.to_desk, config.callback_retention_days),
+        or CallbackDesk(CallbackStore(store.db), bus.to_desk, config.callback_retention_days),
         hours=HoursStore(store.db),
         tokens=TokenStore(store.db),
         i18n=Translations.load(web / "translations"),
         audit=audit,
         inbox=inbox or _inbox(config, store),
+        bus=bus,
     )
     app.extensions[EXTENSION_KEY] = svc
 
@@ -140,10 +147,13 @@ def create_app(
         """
         load = functools.partial(load_directory, store.db)  # routing: console/directory.py
         svc.hub.on_stale = svc.directory_changed.set
+        svc.directory_changed.also = svc.bus.directory_changed  # a change here: owner reloads
+        svc.bus.on_directory_changed = svc.directory_changed.set
         await refresh_directory(svc.hub, load)
         tasks = [
             asyncio.create_task(run_directory(svc.hub, load, svc.directory_changed), name="dir"),
-            asyncio.create_task(run_ticks(svc.hub, svc.hub.now), name="hub-timers"),
+            asyncio.create_task(svc.bus.run(), name="bus"),
+            asyncio.create_task(run_ticks(svc.bus, svc.hub.now), name="hub-timers"),
             asyncio.create_task(run_office(svc.hub, svc.hours.all_weeks), name="office"),
             asyncio.create_task(svc.callbacks.run(), name="callback-purge"),
             asyncio.create_task(retention.run(), name="audit-usage-purge"),
@@ -168,6 +178,17 @@ def create_app(
     app.register_blueprint(fleet_routes.bp)
     app.register_blueprint(hours_routes.bp)
     register_api(app)
+
+    @app.before_request
+    async def to_owner() -> Response | None:
+        """Requests that need the calls' owner go there (console/bus/http.py)."""
+        if request.headers.get(FORWARDED_BY) or not needs_owner(request.method, request.path):
+            return None
+        owner_url = svc.bus.owner_url()
+        if owner_url is None:
+            return None
+        async with httpx.AsyncClient() as client:
+            return await forward(client, owner_url, str(svc.bus.health().get("instance", "")))
 
     @app.context_processor
     async def i18n_globals() -> dict[str, object]:

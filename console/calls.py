@@ -78,3 +78,6 @@ class Call:
     pause_until: float = 0.0
     """After a round where everyone was tried, no offers until then."""
     answers: int = 0
+    away_since: float | None = None
+    """When its terminal's socket was lost while it waited (Hub.hold_waiting_s): it keeps its
+    place but is not offered until the terminal is back; None while the terminal is here."""

@@ -42,6 +42,13 @@ class ConsoleConfig:
     """SQLite database and the generated session secret live here."""
     database_url: str | None = None
     """Overrides the SQLite default, e.g. ``postgresql+asyncpg://...`` later."""
+    redis_url: str | None = None
+    """``redis://host:6379/0``: run as one of several instances sharing calls, queues and
+    presence through Redis (console/bus/). None: one process with an in-process bus."""
+    advertise_url: str | None = None
+    """How the other instances reach this one over HTTP (with ``redis_url``), e.g.
+    ``http://10.0.0.5:8080``; default ``http://<host>:<port>``. Requests that need the
+    calls' owner (photos, printing, fleet) are passed there (console/bus/http.py)."""
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str | None = None
@@ -169,6 +176,13 @@ def _convert(name: str, value: object, source: str) -> object:
             return Path(_text(value))
         if name in {"database_url", "secret_key"}:
             return _text(value) or None
+        if name == "redis_url":
+            return _redis_url(_text(value))
+        if name == "advertise_url":
+            url = _text(value).strip().rstrip("/")
+            if not url:
+                return None
+            return url if url.startswith(("http://", "https://")) else _fail()
         if name == "host":
             return _text(value)
         if name in {"port", "session_max_age_s", "session_idle_s"}:
@@ -226,6 +240,14 @@ def _cookie_secure(value: object) -> CookieSecure:
     if text in {"0", "false", "no", "off"}:
         return False
     return _fail()
+
+
+def _redis_url(text: str) -> str | None:
+    """A ``redis://``, ``rediss://`` or ``unix://`` URL, or None for an empty one."""
+    text = text.strip()
+    if not text:
+        return None
+    return text if text.split("://", 1)[0] in {"redis", "rediss", "unix"} else _fail()
 
 
 def _text(value: object) -> str:

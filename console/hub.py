@@ -30,6 +30,7 @@ from console.directory import Directory
 from console.events import CallAnswered, CallEnded, EventSink, discard
 from console.hub_desk import DeskViews
 from console.hub_routing import Routing
+from console.hub_state import HubState
 from console.hub_terminal import CLOSE_REPLACED, TerminalSide
 from console.hub_tools import CallTools
 from console.office import Office
@@ -63,7 +64,7 @@ from protocol.messages import (
 __all__ = ["CLOSE_REPLACED", "Call", "CaseworkerIdentity", "Connection", "Hub", "TerminalIdentity"]
 
 
-class Hub(TerminalSide, CallTools, Routing, DeskViews):
+class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
     """Routes signaling messages; see the module docstring."""
 
     def __init__(
@@ -77,6 +78,7 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews):
         events: EventSink = discard,
         directory: Directory | None = None,
         turn: TurnCredentials | None = None,
+        hold_waiting_s: float = 0.0,
     ) -> None:
         self.ice_servers = list(ice_servers)
         self.turn = turn
@@ -90,9 +92,17 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews):
         self.directory = directory if directory is not None else Directory()
         self.on_stale: Callable[[], None] = lambda: None
         """Called when a terminal's office is unknown: the app then reloads the directory."""
-        self.people = People()
         self._clock = clock
         self._new_call_id = new_call_id
+        self.hold_waiting_s = hold_waiting_s
+        """How long a waiting call keeps its place after its terminal's socket is lost (0: it
+        ends at once). Several instances set it so a terminal can reconnect elsewhere."""
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget every connection, call and person (an instance losing or taking ownership
+        of the calls, console/bus/); configuration and collaborators stay."""
+        self.people = People()
         self._terminals: dict[str, tuple[TerminalIdentity, Connection]] = {}
         self._office_of_terminal: dict[str, int | None] = {}
         self._office_terminals: dict[int, set[str]] = {}
@@ -105,6 +115,8 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews):
         self._cards: dict[str, CardType | None] = {}
         self._software: dict[str, str] = {}
         self._desk_sent: dict[int, DeskUpdate] = {}
+        self._resume: dict[str, str] = {}
+        """Terminal id -> the link its answered call was restored with (console/hub_state.py)."""
 
     def now(self) -> float:
         """The hub's clock (seconds since the epoch); run_ticks passes it to tick()."""
@@ -136,6 +148,7 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews):
     def connect_caseworker(self, who: CaseworkerIdentity, conn: Connection) -> None:
         """Register a caseworker page after its hello: queue, presence, desk, office status."""
         person, new = self.people.join(who, conn, self._clock())
+        self._rejoin(person, conn)
         municipality_id = who.municipality_id
         conn.send(self._queue_update(municipality_id))
         conn.send(person.status())

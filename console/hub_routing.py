@@ -43,6 +43,7 @@ class Routing:
     _offer_of: dict[int, str]
     _queues: CallQueues
     _office_of_terminal: dict[str, int | None]
+    hold_waiting_s: float
 
     if TYPE_CHECKING:
 
@@ -267,7 +268,9 @@ class Routing:
         for call in list(self._calls.values()):
             queue = call.queue
             waiting = queue is not None and call.call_id in self._queues
-            if waiting and queue is not None and now - call.queued_at >= queue.answer_limit_s:
+            if call.away_since is not None and now - call.away_since >= self.hold_waiting_s:
+                self._end(call, "terminal_lost")  # its terminal did not come back in time
+            elif waiting and queue is not None and now - call.queued_at >= queue.answer_limit_s:
                 self._end(call, "no_answer")
             elif waiting and call.pause_until and call.pause_until <= now:
                 due.add(call.terminal.municipality_id)

@@ -60,11 +60,14 @@ class TerminalSide:
     _queues: CallQueues
     _parts: dict[str, dict[str, str]]
     _software: dict[str, str]
+    _resume: dict[str, str]
+    hold_waiting_s: float
 
     if TYPE_CHECKING:
 
         def _now(self) -> float: ...
         def _end(self, call: Call, reason: EndReason) -> None: ...
+        def _withdraw_all(self, call: Call) -> None: ...
         def _route(self, municipality_id: int) -> None: ...
         def _place_terminal(self, who: TerminalIdentity) -> int | None: ...
         def _publish_office(self, office_id: int) -> bool: ...
@@ -81,11 +84,14 @@ class TerminalSide:
         conn: Connection,
         parts: dict[str, str] | None = None,
         software: str = "",
+        link: str = "",
     ) -> None:
         """Register a terminal after its hello; a previous connection is closed with 4409.
 
         A call survives the replacement: the terminal may re-send ``call.request`` and gets
-        its call back, so a citizen keeps their place across a reconnect.
+        its call back, so a citizen keeps their place across a reconnect. ``link`` names the
+        socket across console instances (console/bus/): the same socket registering again
+        with a new owner resumes an answered call.
         """
         old = self._terminals.get(who.terminal_id)
         if old is not None and old[1] is not conn:
@@ -100,6 +106,25 @@ class TerminalSide:
             self.on_stale()
         if office_id is None or not self._publish_office(office_id):
             self.send_office_status(who.terminal_id)
+        self._back(who, conn, link)
+
+    def _back(self, who: TerminalIdentity, conn: Connection, link: str) -> None:
+        """A terminal whose call was held (socket lost, or restored from another instance)
+        is back. A waiting call: tell it where it stands and offer the call again. An
+        answered call goes on only on the very socket it had (its media never stopped); a
+        terminal that reconnected has ended that call itself, so it ends here too."""
+        call_id = self._call_of_terminal.get(who.terminal_id)
+        call = None if call_id is None else self._calls.get(call_id)
+        if call is None or call.away_since is None:
+            return
+        call.away_since = None
+        if call.caseworker is not None:
+            resumed = self._resume.pop(who.terminal_id, None)
+            if not link or resumed != link:
+                self._end(call, "terminal_lost")
+            return
+        self._resend_call_state(call, conn)
+        self._route(who.municipality_id)
 
     def disconnect_terminal(self, terminal_id: str, conn: Connection) -> None:
         """Forget a terminal connection; its call ends (or leaves the queue)."""
@@ -115,8 +140,14 @@ class TerminalSide:
                 self._office_terminals.pop(office_id, None)
                 self._publish_office(office_id)
         call_id = self._call_of_terminal.get(terminal_id)
-        if call_id is not None:
-            self._end(self._calls[call_id], "terminal_lost")
+        if call_id is None:
+            return
+        call = self._calls[call_id]
+        if self.hold_waiting_s > 0 and call.caseworker is None and call_id in self._queues:
+            call.away_since = self._now()  # keeps its place; tick() ends it if not back
+            self._withdraw_all(call)
+            return
+        self._end(call, "terminal_lost")
 
     # --- terminal messages --------------------------------------------------------------
 

@@ -52,6 +52,9 @@ class People:
         self._people: dict[int, Person] = {}
         self._of_page: dict[Connection, Person] = {}
         self._by_municipality: dict[int, dict[int, Person]] = {}
+        self.remembered: dict[int, tuple[PresenceState, float, float, float | None]] = {}
+        """Presence another console instance saved (console/hub_state.py): state, since,
+        idle since and wrap-up end, applied when the person's first page joins here."""
 
     def join(self, who: CaseworkerIdentity, page: Connection, now: float) -> tuple[Person, bool]:
         """Add a page; return its person and whether the person just came online."""
@@ -59,6 +62,9 @@ class People:
         new = person is None
         if person is None:
             person = Person(who, since=now, idle_since=now)
+            saved = self.remembered.pop(who.caseworker_id, None)
+            if saved is not None:
+                person.state, person.since, person.idle_since, person.wrap_up_until = saved
             self._people[who.caseworker_id] = person
             self._by_municipality.setdefault(who.municipality_id, {})[who.caseworker_id] = person
         person.pages.append(page)

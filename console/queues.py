@@ -83,6 +83,10 @@ class CallQueues:
             return None
         return list(self._queues[item.queue_id]).index(call_id) + 1
 
+    def where(self, call_id: str) -> Waiting | None:
+        """Where a call waits (queue, municipality, order), or None if it is not waiting."""
+        return self._where.get(call_id)
+
     def queue_of(self, call_id: str) -> int | None:
         """The queue a call waits in."""
         item = self._where.get(call_id)

@@ -66,8 +66,8 @@ def plan(
     free = [p for p in people if p.state == "available"]
     for call in calls:
         queue = call.queue
-        if queue is None or call.transfer_to is not None:
-            continue
+        if queue is None or call.transfer_to is not None or call.away_since is not None:
+            continue  # away: its terminal's socket is lost and it has no one to answer
         serving = [
             p
             for p in free

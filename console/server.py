@@ -61,7 +61,7 @@ async def serve(app: Quart, binds: list[str], shutdown: asyncio.Event | None = N
         svc = app.extensions[EXTENSION_KEY]
         assert isinstance(svc, Services)
         svc.draining = True
-        svc.hub.close_all(CLOSE_GOING_AWAY)
+        svc.bus.close_all(CLOSE_GOING_AWAY)
         log.info("shutting down")
 
     try:

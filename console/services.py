@@ -7,12 +7,14 @@ globals, so a test builds an app with its own store, hub, clock and cheap passwo
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from quart import current_app
 
 from console.audit import AuditLog
 from console.auth import Passwords
+from console.bus import Bus
 from console.callbacks import CallbackDesk
 from console.config import ConsoleConfig
 from console.enroll import Enroller
@@ -49,13 +51,29 @@ class Services:
     i18n: Translations
     inbox: Inbox
     """The encrypted case inbox of document photos (console/inbox.py)."""
+    bus: Bus
+    """How sockets reach the hub: in-process, or the owning instance over Redis (console/bus/)."""
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
-    directory_changed: asyncio.Event = field(default_factory=asyncio.Event)
+    directory_changed: DirectoryChanged = field(default_factory=lambda: DirectoryChanged())
     """Set after any change to offices, queues, memberships or terminals' offices: the hub
-    reloads its routing directory (console/directory.py)."""
+    reloads its routing directory (console/directory.py), on the calls' owner too."""
     draining: bool = False
     """Set when shutdown begins; /healthz then reports "down"."""
+
+
+class DirectoryChanged(asyncio.Event):
+    """An event whose ``set`` also tells the instance owning the calls (console/bus/), so a
+    change made through any instance is routed by at once, not at the next reload (60 s)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.also: Callable[[], None] = lambda: None
+
+    def set(self) -> None:
+        """Set here, and tell the owner."""
+        super().set()
+        self.also()
 
 
 def services() -> Services:

@@ -84,7 +84,7 @@ class CaseworkerSocket:
         elif isinstance(msg, CallbackDone):  # the database is async; the hub is not
             await self.svc.callbacks.done(self.who, self.conn, msg)
         else:
-            self.svc.hub.from_caseworker(self.conn, msg)
+            self.svc.bus.from_caseworker(self.conn, msg)
 
     def _hello(self, msg: object) -> None:
         hello = greet(
@@ -98,12 +98,12 @@ class CaseworkerSocket:
         )
         if hello is not None:
             self.welcomed = True
-            self.svc.hub.connect_caseworker(self.who, self.conn)
+            self.svc.bus.connect_caseworker(self.who, self.conn)
 
     def close(self) -> None:
         """Tell the hub the page is gone."""
         if self.welcomed:
-            self.svc.hub.disconnect_caseworker(self.conn)
+            self.svc.bus.disconnect_caseworker(self.conn)
 
 
 @bp.websocket("/ws/caseworker")

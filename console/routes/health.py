@@ -1,8 +1,9 @@
 """``GET /healthz`` for load balancers and monitoring.
 
 "ok": database answers; "degraded": the database is unreachable, so sign-ins and
-enrollment fail while connected calls keep working; "down": shutting down (503), so a
-balancer moves new connections elsewhere.
+enrollment fail while connected calls keep working, or (several instances) Redis is, so the
+instance serves only the calls it owns; "down": shutting down (503), so a balancer moves new
+connections elsewhere. With Redis, ``bus`` tells which instance owns the calls (console/bus/).
 """
 
 from __future__ import annotations
@@ -27,12 +28,16 @@ async def healthz() -> tuple[Response, int]:
             database_ok = await svc.store.ping()
     except TimeoutError:
         database_ok = False
-    status = "down" if svc.draining else "ok" if database_ok else "degraded"
-    body = {
+    bus = svc.bus.health()
+    healthy = database_ok and bool(bus.get("ok", True))
+    status = "down" if svc.draining else "ok" if healthy else "degraded"
+    body: dict[str, object] = {
         "status": status,
         "database": "ok" if database_ok else "down",
         "terminals_online": svc.hub.terminals_online,
         "caseworkers_online": svc.hub.caseworkers_online,
         "protocol": PROTOCOL_VERSION,
     }
+    if bus:
+        body["bus"] = bus
     return jsonify(body), 503 if status == "down" else 200

@@ -80,7 +80,7 @@ class TerminalSocket:
         elif isinstance(msg, CallbackRequest):  # the database is async; the hub is not
             await self.svc.callbacks.request(self.who, self.conn, msg)
         else:
-            self.svc.hub.from_terminal(self.who.terminal_id, self.conn, msg)
+            self.svc.bus.from_terminal(self.who.terminal_id, self.conn, msg)
 
     def _hello(self, msg: object) -> None:
         hello = greet(
@@ -94,7 +94,7 @@ class TerminalSocket:
         )
         if hello is not None:
             self.welcomed = True
-            self.svc.hub.connect_terminal(self.who, self.conn, hello.parts, hello.software)
+            self.svc.bus.connect_terminal(self.who, self.conn, hello.parts, hello.software)
 
     async def _record_connection(self, software: str) -> None:
         """Persist the address and software for the fleet view (console/store/fleet.py)."""
@@ -108,7 +108,7 @@ class TerminalSocket:
     def close(self) -> None:
         """Tell the hub the socket is gone."""
         if self.welcomed:
-            self.svc.hub.disconnect_terminal(self.who.terminal_id, self.conn)
+            self.svc.bus.disconnect_terminal(self.who.terminal_id, self.conn)
 
 
 @bp.websocket("/ws/terminal")

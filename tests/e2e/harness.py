@@ -74,6 +74,10 @@ class Console:
     cpus: str | None = None
     """Pin the server to these CPUs (``taskset -c``), e.g. ``"0"`` for one core (benches)."""
     proc: subprocess.Popen[bytes] | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """More ``BT_CONSOLE_*`` settings (several instances: ``BT_CONSOLE_REDIS_URL``)."""
+    log_name: str = "console.log"
+    """Its log in ``data_dir`` (instances sharing a data directory each have their own)."""
 
     @property
     def url(self) -> str:
@@ -91,6 +95,7 @@ class Console:
             PYTHONUNBUFFERED="1",
             PYTHONPATH=source_path(env),
         )
+        env.update(self.extra_env)
         return env
 
     def cli(self, *args: str, password: str | None = None) -> str:
@@ -109,7 +114,7 @@ class Console:
 
     def start(self) -> None:
         """Start serving and wait until /healthz answers."""
-        log = (self.data_dir / "console.log").open("ab")
+        log = (self.data_dir / self.log_name).open("ab")
         pinned = ["taskset", "-c", self.cpus] if self.cpus is not None else []
         serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(
