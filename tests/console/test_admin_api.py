@@ -19,7 +19,7 @@ from tests.console.admin_setup import Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed, cheap_passwords
 from tests.console.helpers import login, terminal
 
-pytestmark = pytest.mark.asyncio
+pytestmark = [pytest.mark.asyncio, pytest.mark.both_backends]
 
 
 @pytest.fixture

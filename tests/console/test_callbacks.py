@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from console.callbacks import CallbackDesk
@@ -22,6 +23,8 @@ from protocol.messages import (
 from tests.console.conftest import RunningConsole, Seed
 from tests.console.helpers import caseworker, terminal
 from tests.console.test_hub import FakeConn
+
+pytestmark = pytest.mark.both_backends
 
 REQUEST = CallbackRequest(
     request_id="r-1", name="Erika Muster", phone="+49 3591 123-45", language="uk", reason="closed"

@@ -28,6 +28,8 @@ from tests.console.admin_setup import Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed
 from tests.console.helpers import Peer, login
 
+pytestmark = pytest.mark.both_backends
+
 PATH = "/api/v1/fleet/update"
 SHA = "0123456789abcdef" * 4
 BUNDLE = {"url": "https://updates.example.org/bt/0.2.0.raucb", "version": "0.2.0", "sha256": SHA}

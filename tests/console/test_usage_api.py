@@ -19,6 +19,8 @@ from tests.console.admin_setup import Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed
 from tests.console.helpers import caseworker, login, terminal
 
+pytestmark = pytest.mark.both_backends
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
