@@ -118,13 +118,13 @@ def running_postgres() -> Iterator[Postgres]:
     if user is not None:
         as_user = {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
     env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "LC_ALL": "C.UTF-8", "TZ": "UTC"}
+    initdb_args = [
+        str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
+        "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
+    ]  # fmt: skip
     initdb = subprocess.run(
-        [
-            str(bin_dir / "initdb"), "-D", str(data), "-U", SUPERUSER, "--auth=trust",
-            "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions",
-        ],  # fmt: skip
-        capture_output=True, text=True, env=env, cwd=root, timeout=120, check=False,
-        **as_user,
+        initdb_args, capture_output=True, text=True, env=env, cwd=root, timeout=120,
+        check=False, **as_user,
     )  # fmt: skip
     if initdb.returncode != 0:
         shutil.rmtree(root, ignore_errors=True)
@@ -138,9 +138,8 @@ def running_postgres() -> Iterator[Postgres]:
         if user is not None:
             os.chown(log, user.pw_uid, user.pw_gid)
         proc = subprocess.Popen(
-            args, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=root,
-            **as_user,
-        )  # fmt: skip
+            args, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=root, **as_user
+        )
     server = Postgres(bin=bin_dir, root=root, socket_dir=sockets, log=log)
     try:
         _wait_until_ready(proc, server)
