@@ -19,7 +19,9 @@ import importlib
 from types import ModuleType
 
 from quart import Quart
-from werkzeug.routing import BaseConverter
+from werkzeug.routing import BaseConverter, ValidationError
+
+from console.store.models import MAX_ROW_ID
 
 OWN_BLUEPRINTS: tuple[str, ...] = (
     "console.api.http_errors",
@@ -62,17 +64,21 @@ def modules(names: tuple[str, ...]) -> list[ModuleType]:
 
 
 class IdConverter(BaseConverter):
-    """``<id:name>``: a positive integer id of at most 10 digits.
+    """``<id:name>``: a positive integer id up to :data:`~console.store.models.MAX_ROW_ID`.
 
-    Longer numbers do not match the route at all (404) instead of overflowing SQLite's
-    64-bit integers; werkzeug's ``int(max=...)`` answers 405 there instead of 404.
+    Larger numbers do not match the route at all (404) instead of reaching the database,
+    which would refuse them (PostgreSQL's integer columns end at 2**31 - 1); werkzeug's
+    ``int(max=...)`` answers 405 there instead of 404.
     """
 
     regex = r"[1-9][0-9]{0,9}"
 
     def to_python(self, value: str) -> int:
-        """The id as an int."""
-        return int(value)
+        """The id as an int; beyond the largest row id the route does not match."""
+        number = int(value)
+        if number > MAX_ROW_ID:
+            raise ValidationError()
+        return number
 
     def to_url(self, value: object) -> str:
         """The id as path text."""

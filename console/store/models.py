@@ -23,6 +23,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+MAX_ROW_ID = 2**31 - 1
+"""The largest integer id a row can have: PostgreSQL's ``integer`` columns (the SERIAL ids)
+end here, SQLite's go further. Ids from outside beyond it name no row (404 or 400), and are
+never sent to the database, which would refuse them as out of range."""
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """A DateTime that always comes back timezone-aware in UTC."""

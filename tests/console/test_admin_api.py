@@ -106,6 +106,38 @@ async def test_malformed_json_and_missing_body(
         assert r.status == 404 and r.content_type == "application/json"
 
 
+@pytest.mark.parametrize("big", [2**31, 9_999_999_999])
+async def test_ids_beyond_the_databases_integers_name_nothing(
+    console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, seed: Seed, big: int
+) -> None:
+    """PostgreSQL's integer ids end at 2**31 - 1: larger ones are 404 or 400, never a 5xx."""
+    admin = people.a["admin"]
+    for path in [
+        f"/api/v1/offices/{big}",
+        f"/api/v1/queues/{big}",
+        f"/api/v1/caseworkers/{big}",
+        f"/api/v1/offices/{big}/hours",
+        f"/api/v1/offices/{big}/exceptions",
+    ]:
+        status, _ = await call(http, console, admin, "GET", path)
+        assert status == 404, path
+    for path in [f"/api/v1/queues?office_id={big}", f"/api/v1/audit?before={big}"]:
+        status, answer = await call(http, console, admin, "GET", path)
+        assert status == 400 and "2147483647" in str(answer), (path, answer)
+    new = {"username": "zed", "display_name": "Zed", "password": "lang-genug-1", "queue_ids": [big]}
+    status, _ = await call(http, console, admin, "POST", "/api/v1/caseworkers", new)
+    assert status == 400
+    moved = {"office_id": big}
+    status, _ = await call(
+        http, console, admin, "PATCH", f"/api/v1/admin/terminals/{seed.a1_id}", moved
+    )
+    assert status == 400
+    async with http.get(f"{console.base}/login/sso/{big}") as resp:
+        assert resp.status == 404
+    status, _ = await call(http, console, admin, "GET", f"/api/v1/offices/{2**31 - 1}")
+    assert status == 404  # the largest id still reaches the store, which finds nothing
+
+
 async def test_municipality_branding(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
