@@ -5,10 +5,11 @@ The schema is migrated once per session into a template that each test copies, s
 template database cloned by ``CREATE DATABASE ... TEMPLATE`` (~30 ms) on a private server
 (tests/postgres.py) started for the session only if a PostgreSQL test runs.
 
-Tests run on SQLite unless their module is marked ``pytest.mark.both_backends``: then every
-test of it that uses the database (the ``backend`` fixture, which ``config`` and ``store``
-depend on) runs twice, with ids ``[sqlite]`` and ``[postgresql]``; the PostgreSQL runs
-carry the marker ``postgresql`` (``-m postgresql`` selects them).
+Tests run on SQLite unless marked (a module's ``pytestmark`` or the test itself):
+``pytest.mark.both_backends`` runs every test that uses the database (the ``backend``
+fixture, which ``config`` and ``store`` depend on) twice, with ids ``[sqlite]`` and
+``[postgresql]``; ``pytest.mark.postgresql`` runs it on PostgreSQL only. Every PostgreSQL run
+carries the marker ``postgresql`` (``-m postgresql`` selects them all).
 
 The console listens on a socket bound here (port 0, handed to hypercorn as ``fd://``), so
 there is no free-port race.
@@ -17,6 +18,7 @@ there is no free-port race.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import shutil
 import socket
 import uuid
@@ -48,14 +50,19 @@ def cheap_passwords() -> Passwords:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Run the database tests of ``both_backends`` modules on SQLite and on PostgreSQL."""
+    """Run the database tests of ``both_backends`` modules on SQLite and on PostgreSQL, and
+    tests marked ``postgresql`` themselves on PostgreSQL only."""
     if "backend" not in metafunc.fixturenames:
         return
-    if metafunc.definition.get_closest_marker("both_backends") is None:
+    if metafunc.definition.get_closest_marker("postgresql") is not None:
+        names: tuple[str, ...] = ("postgresql",)
+    elif metafunc.definition.get_closest_marker("both_backends") is not None:
+        names = BACKENDS
+    else:
         return
     params = [
         pytest.param(name, id=name, marks=[pytest.mark.postgresql] if name != "sqlite" else [])
-        for name in BACKENDS
+        for name in names
     ]
     metafunc.parametrize("backend", params, indirect=True)
 
@@ -170,8 +177,9 @@ class RunningConsole:
     host: str
 
 
-@pytest.fixture
-async def console(config: ConsoleConfig, store: Store, seed: Seed) -> AsyncIterator[RunningConsole]:
+@contextlib.asynccontextmanager
+async def serving(config: ConsoleConfig, store: Store) -> AsyncIterator[RunningConsole]:
+    """A console app on its own hub, served on 127.0.0.1 until the block ends."""
     hub = Hub(ice_servers=config.ice_servers)
     app = create_app(
         config, store, secret_key="test-secret-key-" * 3, hub=hub, passwords=cheap_passwords()
@@ -185,9 +193,17 @@ async def console(config: ConsoleConfig, store: Store, seed: Seed) -> AsyncItera
     stop = asyncio.Event()
     task = asyncio.create_task(serve(app, [f"fd://{fd}"], stop))
     host = f"127.0.0.1:{port}"
-    yield RunningConsole(f"http://{host}", f"ws://{host}", hub, store, host)
-    stop.set()
-    await asyncio.wait_for(task, 10)
+    try:
+        yield RunningConsole(f"http://{host}", f"ws://{host}", hub, store, host)
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 10)
+
+
+@pytest.fixture
+async def console(config: ConsoleConfig, store: Store, seed: Seed) -> AsyncIterator[RunningConsole]:
+    async with serving(config, store) as running:
+        yield running
 
 
 @pytest.fixture
