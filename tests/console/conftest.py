@@ -110,6 +110,20 @@ def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -
 
 
 @pytest.fixture
+def empty_database_url(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[str]:
+    """A database without any table yet, for the migration tests."""
+    if backend == "sqlite":
+        yield f"sqlite+aiosqlite:///{(tmp_path / 'empty.db').resolve()}"
+        return
+    server: Postgres = request.getfixturevalue("postgres")
+    name = f"e_{uuid.uuid4().hex[:16]}"
+    yield server.create_database(name)
+    server.drop_database(name)
+
+
+@pytest.fixture
 def config(tmp_path: Path, backend: str, database_url: str) -> ConsoleConfig:
     return ConsoleConfig(
         data_dir=tmp_path,

@@ -28,10 +28,10 @@ class Done:
 
 
 async def sql(
-    config: ConsoleConfig, statement: str, params: Mapping[str, Any] | None = None
+    target: ConsoleConfig | str, statement: str, params: Mapping[str, Any] | None = None
 ) -> Done:
-    """Run one statement in its own transaction on the test's database."""
-    db = Database.open(config.url)
+    """Run one statement in its own transaction on the test's database (config or URL)."""
+    db = Database.open(target if isinstance(target, str) else target.url)
     try:
         async with db.engine.begin() as conn:
             result = await conn.execute(text(statement), dict(params or {}))
