@@ -5,7 +5,11 @@ schema is exactly what the models describe (Alembic's autogenerate comparison is
 from __future__ import annotations
 
 import asyncio
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -137,3 +141,25 @@ def test_models_and_migrated_schema_agree(empty_database_url: str) -> None:
         return list(compare_metadata(context, Base.metadata))
 
     assert on(empty_database_url, compare) == []
+
+
+@pytest.mark.postgresql
+def test_two_instances_starting_at_once_both_migrate(
+    empty_database_url: str, tmp_path: Path
+) -> None:
+    """``serve`` migrates at start: two instances on one fresh database must not both
+    create the tables (PostgreSQL runs DDL side by side; SQLite's one writer never did).
+    Two ``bt-console migrate`` processes, as two machines would start."""
+    env = {
+        **os.environ,
+        "BT_CONSOLE_DATA_DIR": str(tmp_path),
+        "BT_CONSOLE_DATABASE_URL": empty_database_url,
+    }
+    command = [sys.executable, "-m", "console", "migrate"]
+    root = Path(__file__).resolve().parents[2]
+    runs = [subprocess.Popen(command, env=env, cwd=root, stderr=subprocess.PIPE) for _ in range(2)]
+    for proc in runs:
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err.decode(errors="replace")
+    [versions] = run(empty_database_url, "SELECT version_num FROM alembic_version")
+    assert versions == [("0006_update_location",)]
