@@ -41,7 +41,9 @@ class ConsoleConfig:
     data_dir: Path = Path("var/console")
     """SQLite database and the generated session secret live here."""
     database_url: str | None = None
-    """Overrides the SQLite default, e.g. ``postgresql+asyncpg://...`` later."""
+    """Overrides the SQLite default: ``postgresql+asyncpg://user:password@host/db`` for
+    several console instances on one PostgreSQL database (docs/deploy.md). ``postgresql://``
+    and ``postgres://`` mean the same (asyncpg is the driver the console ships with)."""
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str | None = None
@@ -167,7 +169,9 @@ def _convert(name: str, value: object, source: str) -> object:
     try:
         if name in {"data_dir", "web_dir"}:
             return Path(_text(value))
-        if name in {"database_url", "secret_key"}:
+        if name == "database_url":
+            return _database_url(_text(value).strip(), source)
+        if name == "secret_key":
             return _text(value) or None
         if name == "host":
             return _text(value)
@@ -213,6 +217,30 @@ def _convert(name: str, value: object, source: str) -> object:
     except (ValueError, msgspec.ValidationError) as err:
         raise ConfigError(f"{source}: invalid value for {name}: {value!r}") from err
     raise AssertionError(name)
+
+
+DATABASE_DRIVERS = {
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+"""URL schemes taken, and the SQLAlchemy driver each means: only drivers the console ships."""
+
+
+def _database_url(text: str, source: str) -> str | None:
+    """The URL with its driver made explicit; the error names the scheme, never a password."""
+    if not text:
+        return None
+    scheme, sep, rest = text.partition("://")
+    driver = DATABASE_DRIVERS.get(scheme.lower()) if sep else None
+    if driver is None:
+        shown = f"{scheme}://" if sep else "no scheme"
+        raise ConfigError(
+            f"{source}: database_url must start with postgresql+asyncpg:// or"
+            f" sqlite+aiosqlite:/// (found {shown})"
+        )
+    return f"{driver}://{rest}"
 
 
 def _cookie_secure(value: object) -> CookieSecure:

@@ -6,6 +6,10 @@ write lock instead of failing at once, and the write-ahead log: readers (routing
 reloads, usage queries, exports) then never block the audit and usage writers, nor do
 readers cancelled mid-query at shutdown. ``synchronous`` stays FULL: a confirmed write
 survives a power cut.
+
+PostgreSQL (``postgresql+asyncpg://``, several console instances) gets ``pool_pre_ping``:
+after a server restart or failover every pooled connection is dead, and without a ping each
+would fail one request before the pool noticed; the ping costs one round trip per checkout.
 """
 
 from __future__ import annotations
@@ -37,7 +41,8 @@ class Database:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        postgres = parsed.get_backend_name() == "postgresql"
+        engine = create_async_engine(url, pool_pre_ping=postgres)
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(engine)

@@ -38,6 +38,7 @@ from console.store.usage import CallRow, UsageStore
 from tests.console.conftest import RunningConsole, Seed, serving
 from tests.console.helpers import terminal
 from tests.console.sql import sql
+from tests.postgres import Postgres
 
 pytestmark = pytest.mark.postgresql
 
@@ -345,3 +346,19 @@ async def test_times_stay_utc_whatever_the_servers_time_zone(
         assert shown == "2026-11-23 18:30:00-05"  # the session really is in New York
     finally:
         await db.close()
+
+
+async def test_connections_cut_by_the_server_are_replaced(
+    postgres: Postgres, config: ConsoleConfig, store: Store, seed: Seed
+) -> None:
+    """A restarted or failed-over server leaves the pool's connections dead: the next query
+    gets a fresh one instead of failing (pool_pre_ping)."""
+    assert (await store.municipality("Aldorf")).name == "Aldorf"  # the pool holds a connection
+    database = (await sql(config, "SELECT current_database()")).rows[0][0]
+    killed = postgres.psql(
+        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        f" WHERE datname = '{database}' AND pid <> pg_backend_pid()"
+    )
+    assert int(killed) >= 1
+    assert (await store.municipality("Aldorf")).name == "Aldorf"
+    assert await store.ping()
