@@ -40,10 +40,11 @@ class ConsoleConfig:
 
     data_dir: Path = Path("var/console")
     """SQLite database and the generated session secret live here."""
-    database_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
     """Overrides the SQLite default: ``postgresql+asyncpg://user:password@host/db`` for
     several console instances on one PostgreSQL database (docs/deploy.md). ``postgresql://``
-    and ``postgres://`` mean the same (asyncpg is the driver the console ships with)."""
+    and ``postgres://`` mean the same (asyncpg is the driver the console ships with). It may
+    hold a password: kept out of ``repr``, and messages show it as ``***``."""
     host: str = "127.0.0.1"
     port: int = 8080
     secret_key: str | None = None

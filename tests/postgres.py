@@ -107,7 +107,9 @@ def running_postgres() -> Iterator[Postgres]:
     """initdb, start, wait until it accepts connections, yield; stop and delete it after."""
     bin_dir = postgres_bin()
     user = _server_user()
-    root = Path(tempfile.mkdtemp(prefix="bt-pg-"))  # short: a socket path has 107 bytes
+    # In /tmp rather than $TMPDIR: the server's user must reach it (a TMPDIR under /root
+    # would not do), and a unix socket's path has at most 107 bytes.
+    root = Path(tempfile.mkdtemp(prefix="bt-pg-", dir="/tmp" if Path("/tmp").is_dir() else None))
     data, sockets, log = root / "data", root / "run", root / "postgres.log"
     sockets.mkdir()
     if user is not None:

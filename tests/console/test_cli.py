@@ -23,8 +23,9 @@ def data_dir(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, empty_database_url: str
 ) -> Path:
     monkeypatch.setenv("BT_CONSOLE_DATA_DIR", str(tmp_path))
-    if backend != "sqlite":
-        monkeypatch.setenv("BT_CONSOLE_DATABASE_URL", empty_database_url)
+    if backend != "sqlite":  # with a password (the test server trusts local connections)
+        url = empty_database_url.replace("bt_console@", "bt_console:geheim-123@")
+        monkeypatch.setenv("BT_CONSOLE_DATABASE_URL", url)
     monkeypatch.delenv("BT_PASSWORD", raising=False)
     return tmp_path
 
@@ -35,6 +36,8 @@ def test_setup_commands(
 ) -> None:
     assert main(["migrate"]) == 0
     assert main(["migrate"]) == 0  # again: nothing to do
+    said = capsys.readouterr().err
+    assert "is up to date" in said and "geheim" not in said
     assert (data_dir / "console.db").exists() == ("BT_CONSOLE_DATABASE_URL" not in os.environ)
     assert main(["add-municipality", "Aldorf"]) == 0
     monkeypatch.setenv("BT_PASSWORD", "lang-genug")

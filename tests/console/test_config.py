@@ -43,6 +43,7 @@ def test_database_url_names_a_driver_the_console_ships(tmp_path: Path) -> None:
         with pytest.raises(ConfigError, match="postgresql\\+asyncpg://") as refused:
             load_config(env={"BT_CONSOLE_DATABASE_URL": bad})
         assert "geheim" not in str(refused.value)
+    assert "geheim" not in repr(load_config(env={"BT_CONSOLE_DATABASE_URL": pg}))
 
 
 def test_cookie_secure_auto() -> None:
