@@ -16,11 +16,13 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Sequence
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from console.audit import Actor, AuditLog
 from console.config import ConsoleConfig
@@ -38,7 +40,7 @@ from console.store.usage import CallRow, UsageStore
 from tests.console.conftest import RunningConsole, Seed, serving
 from tests.console.helpers import terminal
 from tests.console.sql import sql
-from tests.postgres import Postgres
+from tests.postgres import CONSOLE_ROLE, Postgres
 
 pytestmark = pytest.mark.postgresql
 
@@ -362,3 +364,41 @@ async def test_connections_cut_by_the_server_are_replaced(
     assert int(killed) >= 1
     assert (await store.municipality("Aldorf")).name == "Aldorf"
     assert await store.ping()
+
+
+async def run_tool(program: Path, *args: str) -> None:
+    """Run a PostgreSQL client program; fail with its message if it fails."""
+    proc = await asyncio.create_subprocess_exec(
+        str(program), *args, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
+    )
+    _, err = await asyncio.wait_for(proc.communicate(), 60)
+    assert proc.returncode == 0, err.decode(errors="replace")
+
+
+async def test_pg_dump_and_pg_restore_bring_back_every_row(
+    postgres: Postgres, config: ConsoleConfig, store: Store, seed: Seed, tmp_path: Path
+) -> None:
+    """The backup of docs/deploy.md: a custom-format dump by the console's role, restored
+    into a fresh database, holds the same rows, and the audit log is append-only again."""
+    audit = AuditLog(store.db)
+    audit.record(1, Actor("system", "console", "console"), "backup.test")
+    await audit.flush()
+    tables = ["municipalities", "caseworkers", "terminals", "enrollment_codes", "audit_log"]
+    counts = "SELECT " + ", ".join(f"(SELECT count(*) FROM {t})" for t in tables)
+    before = (await sql(config, counts)).rows
+    database = (await sql(config, "SELECT current_database()")).rows[0][0]
+    dump = tmp_path / "console.dump"
+    socket = ["-h", str(postgres.socket_dir), "-U", CONSOLE_ROLE]
+    await run_tool(postgres.bin / "pg_dump", *socket, "--format=custom", f"--file={dump}", database)
+    restored = f"r_{database}"[:60]
+    postgres.create_database(restored)
+    try:
+        await run_tool(
+            postgres.bin / "pg_restore", *socket, "--no-owner", "-d", restored, str(dump)
+        )
+        url = postgres.url(restored)
+        assert (await sql(url, counts)).rows == before
+        with pytest.raises(DBAPIError, match="append-only"):
+            await sql(url, "UPDATE audit_log SET action = 'changed'")
+    finally:
+        postgres.drop_database(restored)
