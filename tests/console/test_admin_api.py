@@ -19,7 +19,7 @@ from tests.console.admin_setup import Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed, cheap_passwords
 from tests.console.helpers import login, terminal
 
-pytestmark = [pytest.mark.asyncio, pytest.mark.both_backends]
+pytestmark = pytest.mark.asyncio
 
 
 @pytest.fixture
@@ -27,6 +27,7 @@ async def people(console: RunningConsole, store: Store, seed: Seed) -> AsyncIter
     yield await tenants(store)
 
 
+@pytest.mark.both_backends
 async def test_offices_crud_and_tenant_boundary(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -106,6 +107,7 @@ async def test_malformed_json_and_missing_body(
         assert r.status == 404 and r.content_type == "application/json"
 
 
+@pytest.mark.both_backends
 @pytest.mark.parametrize("big", [2**31, 9_999_999_999])
 async def test_ids_beyond_the_databases_integers_name_nothing(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, seed: Seed, big: int
@@ -138,6 +140,7 @@ async def test_ids_beyond_the_databases_integers_name_nothing(
     assert status == 404  # the largest id still reaches the store, which finds nothing
 
 
+@pytest.mark.both_backends
 async def test_municipality_branding(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -168,6 +171,7 @@ async def test_municipality_branding(
     assert body["name"] == "Bestadt" and body["brand_color"] is None  # type: ignore[index]
 
 
+@pytest.mark.both_backends
 async def test_queues_validation_and_last_queue(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -218,6 +222,7 @@ async def test_queues_validation_and_last_queue(
     assert status == 409 and err["error"]["code"] == "conflict"  # type: ignore[index]
 
 
+@pytest.mark.both_backends
 async def test_caseworkers_lifecycle(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, store: Store
 ) -> None:
@@ -280,6 +285,7 @@ async def _verify(password_hash: str, password: str) -> bool:
     return await cheap_passwords().verify(password_hash, password)
 
 
+@pytest.mark.both_backends
 async def test_last_admin_cannot_demote_or_deactivate_themself(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -303,6 +309,7 @@ async def test_last_admin_cannot_demote_or_deactivate_themself(
     assert status == 403
 
 
+@pytest.mark.both_backends
 async def test_terminals_enrollment_code_once(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -347,6 +354,7 @@ async def test_terminals_enrollment_code_once(
     assert status == 204
 
 
+@pytest.mark.both_backends
 async def test_deleting_a_connected_terminal_closes_it_for_good(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, seed: Seed
 ) -> None:
@@ -365,6 +373,7 @@ async def test_deleting_a_connected_terminal_closes_it_for_good(
     assert refused.value.status == 401
 
 
+@pytest.mark.both_backends
 async def test_tokens_are_personal(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -390,6 +399,7 @@ async def test_tokens_are_personal(
         assert r.status == 401
 
 
+@pytest.mark.both_backends
 async def test_changes_are_audited_and_reload_the_directory(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, store: Store
 ) -> None:
@@ -449,6 +459,7 @@ async def test_directory_changes_are_announced(
     assert not svc.directory_changed.is_set()  # a rename changes no routing
 
 
+@pytest.mark.both_backends
 async def test_nul_characters_are_refused(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
