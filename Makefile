@@ -15,6 +15,8 @@ APT_PACKAGES += gcc libcups2-dev cups cups-client cups-filters printer-driver-cu
 APT_PACKAGES += swig libpcsclite-dev pcscd vsmartcard-vpcd pcsc-tools util-linux
 # kiosk page tests: axe-core from npm (package.json; npm comes with nodejs)
 APT_PACKAGES += nodejs
+# console on PostgreSQL: tests start a private server (initdb as an unprivileged user)
+APT_PACKAGES += postgresql
 # TURN relay test: the tests start their own turnserver (use-auth-secret) on loopback
 APT_PACKAGES += coturn
 # several console instances: the tests start their own redis-server (no persistence, own port)

@@ -125,9 +125,10 @@ def _run(args: argparse.Namespace, config: ConsoleConfig) -> int:
     command: str = args.command
     if command == "migrate":
         from console.migrate import run_migrations
+        from console.store.database import shown
 
         run_migrations(config.url)
-        _say(f"database {config.url} is up to date")
+        _say(f"database {shown(config.url)} is up to date")
     elif command == "add-municipality":
         muni = asyncio.run(admin.add_municipality(config, args.name))
         _say(f"municipality {muni.name!r} added (id {muni.id})")

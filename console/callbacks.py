@@ -22,6 +22,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 
 from console.calls import CaseworkerIdentity, Connection, TerminalIdentity
+from console.citizen_language import citizen_language
 from console.errors import StoreError
 from console.photos import REQUEST_ID
 from console.store.callbacks import CallbackRecord, CallbackStore, NewCallback
@@ -66,13 +67,16 @@ class CallbackDesk:
         if not REQUEST_ID.fullmatch(msg.request_id):
             conn.send(Error(code="invalid", message="request_id: 1-64 of A-Z a-z 0-9 _ -"))
             return
+        if "\x00" in msg.name:  # PostgreSQL cannot store it: refused, not retried forever
+            conn.send(Error(code="invalid", message="name: NUL characters are not allowed"))
+            return
         new = NewCallback(
             municipality_id=who.municipality_id,
             terminal_id=who.terminal_id,
             request_id=msg.request_id,
             name=msg.name,
             phone=msg.phone,
-            language=msg.language,
+            language=citizen_language(msg.language),
             reason=msg.reason,
         )
         try:

@@ -40,9 +40,12 @@ class ConsoleConfig:
 
     data_dir: Path = Path("var/console")
     """SQLite database and the generated session secret live here."""
-    database_url: str | None = None
-    """Overrides the SQLite default, e.g. ``postgresql+asyncpg://...`` later."""
-    redis_url: str | None = None
+    database_url: str | None = field(default=None, repr=False)
+    """Overrides the SQLite default: ``postgresql+asyncpg://user:password@host/db`` for
+    several console instances on one PostgreSQL database (docs/deploy.md). ``postgresql://``
+    and ``postgres://`` mean the same (asyncpg is the driver the console ships with). It may
+    hold a password: kept out of ``repr``, and messages show it as ``***``."""
+    redis_url: str | None = field(default=None, repr=False)  # may hold a password
     """``redis://host:6379/0``: run as one of several instances sharing calls, queues and
     presence through Redis (console/bus/). None: one process with an in-process bus."""
     advertise_url: str | None = None
@@ -174,7 +177,9 @@ def _convert(name: str, value: object, source: str) -> object:
     try:
         if name in {"data_dir", "web_dir"}:
             return Path(_text(value))
-        if name in {"database_url", "secret_key"}:
+        if name == "database_url":
+            return _database_url(_text(value).strip(), source)
+        if name == "secret_key":
             return _text(value) or None
         if name == "redis_url":
             return _redis_url(_text(value))
@@ -227,6 +232,30 @@ def _convert(name: str, value: object, source: str) -> object:
     except (ValueError, msgspec.ValidationError) as err:
         raise ConfigError(f"{source}: invalid value for {name}: {value!r}") from err
     raise AssertionError(name)
+
+
+DATABASE_DRIVERS = {
+    "sqlite+aiosqlite": "sqlite+aiosqlite",
+    "postgresql+asyncpg": "postgresql+asyncpg",
+    "postgresql": "postgresql+asyncpg",
+    "postgres": "postgresql+asyncpg",
+}
+"""URL schemes taken, and the SQLAlchemy driver each means: only drivers the console ships."""
+
+
+def _database_url(text: str, source: str) -> str | None:
+    """The URL with its driver made explicit; the error names the scheme, never a password."""
+    if not text:
+        return None
+    scheme, sep, rest = text.partition("://")
+    driver = DATABASE_DRIVERS.get(scheme.lower()) if sep else None
+    if driver is None:
+        shown = f"{scheme}://" if sep else "no scheme"
+        raise ConfigError(
+            f"{source}: database_url must start with postgresql+asyncpg:// or"
+            f" sqlite+aiosqlite:/// (found {shown})"
+        )
+    return f"{driver}://{rest}"
 
 
 def _cookie_secure(value: object) -> CookieSecure:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from console import chat
 from console.calls import Call, Connection, TerminalIdentity
+from console.citizen_language import citizen_language
 from console.directory import Directory
 from console.events import CallEnded, CallRequested, EventSink
 from console.office import Office
@@ -213,21 +214,22 @@ class TerminalSide:
             conn.send(NO_OFFICE)
             return
         now = self._now()
+        language = citizen_language(msg.language)
         if not self.office.is_open(office.office_id):
             conn.send(self.office.closed_error(office.office_id))
             refused = uuid.uuid4().hex  # never shown: only the usage figures count it
             self.events(CallRequested(now, refused, who.municipality_id, who.terminal_id,
-                                      office.office_id, queue.queue_id, msg.language))  # fmt: skip
+                                      office.office_id, queue.queue_id, language))  # fmt: skip
             self.events(CallEnded(now, refused, who.municipality_id, "closed", "closed"))
             return
-        call = Call(self._new_call_id(), who, now, language=msg.language,
+        call = Call(self._new_call_id(), who, now, language=language,
                     office_id=office.office_id, queue=queue, queued_at=now)  # fmt: skip
         self._calls[call.call_id] = call
         self._call_of_terminal[who.terminal_id] = call.call_id
         self._queues.push(queue.queue_id, who.municipality_id, call.call_id, now)
         conn.send(self._queued(call))
         self.events(CallRequested(now, call.call_id, who.municipality_id, who.terminal_id,
-                                  office.office_id, queue.queue_id, msg.language))  # fmt: skip
+                                  office.office_id, queue.queue_id, language))  # fmt: skip
         self._broadcast_queue(who.municipality_id)
         self._route(who.municipality_id)
 

@@ -21,6 +21,8 @@ from types import ModuleType
 from quart import Quart
 from werkzeug.routing import BaseConverter
 
+from console.store.models import MAX_ROW_ID
+
 OWN_BLUEPRINTS: tuple[str, ...] = (
     "console.api.http_errors",
     "console.api.openapi",
@@ -61,14 +63,28 @@ def modules(names: tuple[str, ...]) -> list[ModuleType]:
     return [importlib.import_module(name) for name in names]
 
 
-class IdConverter(BaseConverter):
-    """``<id:name>``: a positive integer id of at most 10 digits.
+def up_to(limit: int) -> str:
+    """A regular expression for the decimal numbers 1 to ``limit`` (no leading zeros)."""
+    digits = str(limit)
+    parts = [f"[1-9][0-9]{{0,{len(digits) - 2}}}"] if len(digits) > 1 else []  # fewer digits
+    for i, digit in enumerate(digits):  # as many digits: the same prefix, then a smaller one
+        low = 1 if i == 0 else 0
+        if int(digit) > low:
+            parts.append(f"{digits[:i]}[{low}-{int(digit) - 1}][0-9]{{{len(digits) - i - 1}}}")
+    parts.append(digits)
+    return "(?:" + "|".join(parts) + ")"
 
-    Longer numbers do not match the route at all (404) instead of overflowing SQLite's
-    64-bit integers; werkzeug's ``int(max=...)`` answers 405 there instead of 404.
+
+class IdConverter(BaseConverter):
+    """``<id:name>``: a positive integer id up to :data:`~console.store.models.MAX_ROW_ID`.
+
+    Larger numbers do not match the route at all (404) instead of reaching the database,
+    which would refuse them (PostgreSQL's integer columns end at 2**31 - 1). The bound is in
+    the regular expression because werkzeug answers 405 instead of 404 when a converter
+    refuses a value that its expression matched (as ``int(max=...)`` does).
     """
 
-    regex = r"[1-9][0-9]{0,9}"
+    regex = up_to(MAX_ROW_ID)
 
     def to_python(self, value: str) -> int:
         """The id as an int."""

@@ -17,7 +17,7 @@ from msgspec import UNSET, UnsetType
 from quart import Blueprint, Response, request
 
 from console.api.jsonio import Name, actor, body, changed, no_content, reply
-from console.api.openapi import ID, operation, path_param
+from console.api.openapi import ID, MAX_ID, operation, path_param
 from console.authz import require
 from console.errors import InvalidInputError
 from console.roles import Role
@@ -25,7 +25,7 @@ from console.services import services
 from console.store.admin_queues import QueueOut, QueueStore, Routing
 
 bp = Blueprint("api_queues", __name__)
-OfficeId = Annotated[int, msgspec.Meta(ge=1, le=2**31 - 1)]
+OfficeId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 WrapUp = Annotated[int, msgspec.Meta(ge=0, le=3600, description="seconds")]
 Ring = Annotated[int, msgspec.Meta(ge=5, le=600, description="seconds")]
 AnswerLimit = Annotated[int, msgspec.Meta(ge=30, le=86400, description="seconds")]
@@ -66,8 +66,8 @@ def _office_filter() -> int | None:
     raw = request.args.get("office_id")
     if raw is None:
         return None
-    if not raw.isdigit() or len(raw) > 10:
-        raise InvalidInputError("office_id must be a positive integer")
+    if not raw.isdigit() or len(raw) > 10 or not 1 <= int(raw) <= MAX_ID:
+        raise InvalidInputError(f"office_id must be a whole number from 1 to {MAX_ID}")
     return int(raw)
 
 
@@ -135,7 +135,7 @@ _FILTER = {
     "name": "office_id",
     "in": "query",
     "required": False,
-    "schema": {"type": "integer", "minimum": 1, "maximum": 9999999999},
+    "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
 }
 OPENAPI: dict[str, Any] = {
     "paths": {

@@ -25,13 +25,14 @@ from quart import Blueprint, Response, current_app
 
 from console.api import API_MODULES, modules
 from console.errors import ConfigError
+from console.store.models import MAX_ROW_ID
 
 bp = Blueprint("openapi", __name__)
 CACHE_KEY = "bt_openapi"
 REF = "#/components/schemas/{name}"
-MAX_ID = 9_999_999_999
+MAX_ID = MAX_ROW_ID
 ID = "id"
-"""Route converter for integer ids (:class:`console.api.IdConverter`): 1 to 10 digits."""
+"""Route converter for integer ids (:class:`console.api.IdConverter`): 1 to ``MAX_ID``."""
 ERRORS = {
     "400": "The body or a parameter is invalid (unknown field, wrong type, too long).",
     "401": "No valid session or API token.",

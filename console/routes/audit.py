@@ -26,7 +26,7 @@ import msgspec
 from quart import Blueprint, Response, request
 
 from console.api.jsonio import actor, reply
-from console.api.openapi import operation
+from console.api.openapi import MAX_ID, operation
 from console.authz import require
 from console.errors import InvalidInputError
 from console.roles import Role
@@ -104,7 +104,7 @@ async def audit_page() -> Response:
     who = await require(Role.ADMIN)
     _first, _last, start, end = await _range(who.municipality_id)
     limit = _int_arg("limit", 50, 1, MAX_LIMIT)
-    before = _int_arg("before", 0, 1, 2**62) or None
+    before = _int_arg("before", 0, 1, MAX_ID) or None
     action = request.args.get("action") or None
     if action is not None and len(action) > 40:
         raise InvalidInputError("action: at most 40 characters")
@@ -187,7 +187,7 @@ _PAGE_PARAMS = [
     {"name": "limit", "in": "query", "required": False,
      "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 50}},
     {"name": "before", "in": "query", "required": False,
-     "schema": {"type": "integer", "minimum": 1},
+     "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
      "description": "Only entries older than this id (next_before of the previous page)."},
 ]  # fmt: skip
 _csv = operation(

@@ -109,7 +109,7 @@ def _exception(special: Special) -> HoursException:
 
 async def _office(office_id: int, needed: Role) -> tuple[Principal, OfficeRef]:
     who = await require(needed)
-    if office_id > MAX_ID:  # larger than any row id (and than SQLite's integers)
+    if office_id > MAX_ID:  # larger than any row id: never sent to the database
         raise NotFoundError("not found")
     found = await services().hours.office(office_id)
     same_municipality(who, found.municipality_id)

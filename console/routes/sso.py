@@ -25,6 +25,7 @@ from console.routes.signin import complete_sign_in, page, say
 from console.services import Services, services
 from console.store import CaseworkerRecord
 from console.store.accounts import AccountStore, OidcProviderRecord
+from console.store.models import MAX_ROW_ID
 
 log = logging.getLogger(__name__)
 bp = Blueprint("sso", __name__)
@@ -153,8 +154,8 @@ async def _person(svc: Services, municipality_id: int, identity: Identity) -> Ca
 
 
 async def _provider(svc: Services, municipality_id: int | None) -> OidcProviderRecord | None:
-    if municipality_id is None:
-        return None
+    if municipality_id is None or not 1 <= municipality_id <= MAX_ROW_ID:
+        return None  # no row has such an id; the database would refuse it as out of range
     found = await AccountStore(svc.store.db).provider(municipality_id)
     return found if found is not None and found.enabled else None
 

@@ -136,10 +136,12 @@ class AccountStore:
             )
             if found is None:
                 return None
-            await s.execute(
-                update(Caseworker).where(Caseworker.id == found).values(oidc_subject=subject)
+            linked = await s.execute(  # still unlinked: another instance may have linked it
+                update(Caseworker)
+                .where(Caseworker.id == found, Caseworker.oidc_subject.is_(None))
+                .values(oidc_subject=subject)
             )
-            return found
+            return found if linked.rowcount == 1 else None  # type: ignore[attr-defined]
 
     async def _update(self, statement: object) -> bool:
         try:

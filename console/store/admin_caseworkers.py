@@ -16,7 +16,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.errors import ConflictError, NotFoundError
-from console.store.admin_common import transaction
+from console.store.admin_common import lock_municipality, transaction
 from console.store.database import Database
 from console.store.models import Caseworker, CaseworkerQueue
 
@@ -89,7 +89,7 @@ class CaseworkerStore:
             if not stays_admin:
                 await _keep_an_admin(s, row)
             if values.get("active") is False and row.active:
-                row.session_version += 1
+                _end_sessions(row)
             for key, value in values.items():
                 setattr(row, key, value)
             if queue_ids is not None:
@@ -112,7 +112,7 @@ class CaseworkerStore:
         async with transaction(self._db) as s:
             row = await _caseworker(s, municipality_id, caseworker_id)
             row.password_hash = hashed
-            row.session_version += 1
+            _end_sessions(row)
 
     async def reset_second_factor(self, municipality_id: int, caseworker_id: int) -> None:
         """Remove the TOTP secret (set up again at next sign-in) and end the sessions."""
@@ -120,13 +120,20 @@ class CaseworkerStore:
             row = await _caseworker(s, municipality_id, caseworker_id)
             row.totp_secret = None
             row.totp_last_step = None
-            row.session_version += 1
+            _end_sessions(row)
 
     async def sign_out_everywhere(self, municipality_id: int, caseworker_id: int) -> None:
         """End every session of the person."""
         async with transaction(self._db) as s:
             row = await _caseworker(s, municipality_id, caseworker_id)
-            row.session_version += 1
+            _end_sessions(row)
+
+
+def _end_sessions(row: Caseworker) -> None:
+    """Bump the session version in SQL (``+ 1`` on the stored value), not from the value
+    read earlier: two instances bumping at once then count twice instead of writing the
+    same number."""
+    row.session_version = Caseworker.session_version + 1
 
 
 def _out(row: Caseworker, queue_ids: list[int]) -> CaseworkerOut:
@@ -168,9 +175,10 @@ async def _memberships(s: AsyncSession, ids: list[int]) -> dict[int, list[int]]:
 
 
 async def _keep_an_admin(s: AsyncSession, row: Caseworker) -> None:
-    """409 if ``row`` is the municipality's last active admin."""
+    """409 if ``row`` is the municipality's last active admin (counted under its lock)."""
     if row.role != ADMIN or not row.active:
         return
+    await lock_municipality(s, row.municipality_id)
     others = await s.scalar(
         select(func.count())
         .select_from(Caseworker)

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.errors import ConflictError, NotFoundError
-from console.store.admin_common import transaction
+from console.store.admin_common import lock_municipality, transaction
 from console.store.database import Database
 from console.store.models import Office, Queue, Terminal
 from console.store.repository import DEFAULT_QUEUE
@@ -77,6 +77,7 @@ class OfficeStore:
         """Delete an office and its queues (409 if terminals stand in it or it is the last)."""
         async with transaction(self._db) as s:
             row = await _office(s, municipality_id, office_id)
+            await lock_municipality(s, municipality_id)  # counts below see every commit
             terminals = await s.scalar(
                 select(func.count()).select_from(Terminal).where(Terminal.office_id == row.id)
             )

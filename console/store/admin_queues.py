@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.errors import ConflictError, NotFoundError
-from console.store.admin_common import transaction
+from console.store.admin_common import lock_municipality, transaction
 from console.store.database import Database
 from console.store.models import Office, Queue
 
@@ -86,7 +86,7 @@ class QueueStore:
             target = values.get("office_id")
             if target is not None and target != row.office_id:
                 await _office_of(s, municipality_id, target)
-                await _not_last(s, row.office_id)
+                await _not_last(s, municipality_id, row.office_id)
             for key, value in values.items():
                 setattr(row, key, value)
             await s.flush()
@@ -96,7 +96,7 @@ class QueueStore:
         """Delete a queue (409 if it is its office's last one)."""
         async with transaction(self._db) as s:
             row = await _queue(s, municipality_id, queue_id)
-            await _not_last(s, row.office_id)
+            await _not_last(s, municipality_id, row.office_id)
             await s.delete(row)
 
     async def ids_of(self, municipality_id: int, queue_ids: list[int]) -> set[int]:
@@ -129,7 +129,9 @@ async def _office_of(s: AsyncSession, municipality_id: int, office_id: int) -> N
         raise NotFoundError("no such office")
 
 
-async def _not_last(s: AsyncSession, office_id: int) -> None:
+async def _not_last(s: AsyncSession, municipality_id: int, office_id: int) -> None:
+    """409 if the office has one queue left (counted under the municipality's lock)."""
+    await lock_municipality(s, municipality_id)
     count = await s.scalar(
         select(func.count()).select_from(Queue).where(Queue.office_id == office_id)
     )

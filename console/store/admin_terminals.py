@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from console.errors import NotFoundError
-from console.store.admin_common import transaction
+from console.store.admin_common import lock_municipality, transaction
 from console.store.database import Database
 from console.store.models import Office, Terminal
 
@@ -72,6 +72,7 @@ class TerminalAdminStore:
             row = await _terminal(s, municipality_id, terminal_id)
             office_id = values.get("office_id")
             if office_id is not None:
+                await lock_municipality(s, municipality_id)  # not into an office being deleted
                 found = await s.scalar(
                     select(Office.id).where(
                         Office.id == office_id, Office.municipality_id == municipality_id

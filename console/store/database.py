@@ -6,6 +6,10 @@ write lock instead of failing at once, and the write-ahead log: readers (routing
 reloads, usage queries, exports) then never block the audit and usage writers, nor do
 readers cancelled mid-query at shutdown. ``synchronous`` stays FULL: a confirmed write
 survives a power cut.
+
+PostgreSQL (``postgresql+asyncpg://``, several console instances) gets ``pool_pre_ping``:
+after a server restart or failover every pooled connection is dead, and without a ping each
+would fail one request before the pool noticed; the ping costs one round trip per checkout.
 """
 
 from __future__ import annotations
@@ -15,13 +19,21 @@ from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
+
+
+def shown(url: str) -> str:
+    """The URL for messages and logs: its password, if any, replaced by ``***``."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "(an unreadable database URL)"
 
 
 class Database:
@@ -37,7 +49,8 @@ class Database:
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             Path(parsed.database or "").parent.mkdir(parents=True, exist_ok=True)
-        engine = create_async_engine(url)
+        postgres = parsed.get_backend_name() == "postgresql"
+        engine = create_async_engine(url, pool_pre_ping=postgres)
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         return cls(engine)

@@ -43,7 +43,8 @@ class FleetStore:
 
     async def connected(self, terminal_id: str, ip: str | None, software: str) -> None:
         """Remember the address and software of a terminal's new connection."""
-        values = {"last_ip": ip or None, "software": software[:MAX_SOFTWARE_CHARS] or None}
+        software = software.replace("\x00", "")[:MAX_SOFTWARE_CHARS]  # PostgreSQL: no NUL
+        values = {"last_ip": ip or None, "software": software or None}
         try:
             async with self._db.session() as s, s.begin():
                 await s.execute(update(Terminal).where(Terminal.id == terminal_id).values(values))

@@ -82,7 +82,9 @@ class HoursStore:
         """Replace an office's week (and its time zone if given), atomically."""
         try:
             async with self.db.session() as s, s.begin():
-                row = await s.get(Office, office_id)
+                # The office's row lock: a second instance replacing the week at once waits,
+                # then deletes this week too, instead of adding its spans to it.
+                row = await s.get(Office, office_id, with_for_update=True)
                 if row is None:
                     raise NotFoundError(f"no office with id {office_id}")
                 if timezone is not None:
@@ -126,7 +128,9 @@ class HoursStore:
         """Store a holiday or a day's special hours; refused if it conflicts with stored ones."""
         try:
             async with self.db.session() as s, s.begin():
-                if await s.get(Office, office_id) is None:
+                # Under the office's row lock: two instances adding a holiday and special
+                # hours for one day at once would each find no conflict and store both.
+                if await s.get(Office, office_id, with_for_update=True) is None:
                     raise NotFoundError(f"no office with id {office_id}")
                 merge_exceptions(await self._exceptions(s, office_id), specials)
                 rows = [

@@ -2,7 +2,9 @@
 
 Types are portable (String, Integer, timezone-aware DateTime) so PostgreSQL can follow
 SQLite without a schema fork. Times are stored in UTC; :class:`UTCDateTime` re-attaches the
-zone that SQLite drops.
+zone that SQLite drops (PostgreSQL keeps it, in whatever zone the session uses). Server
+defaults repeat the migrations' so that Alembic's comparison of models and migrated schema
+finds nothing on either database (tests/console/test_migrations.py).
 """
 
 from __future__ import annotations
@@ -20,8 +22,14 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+MAX_ROW_ID = 2**31 - 1
+"""The largest integer id a row can have: PostgreSQL's ``integer`` columns (the SERIAL ids)
+end here, SQLite's go further. Ids from outside beyond it name no row (404 or 400), and are
+never sent to the database, which would refuse them as out of range."""
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -56,7 +64,9 @@ class Municipality(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Berlin", server_default="Europe/Berlin"
+    )
     """IANA zone its office hours are written in (revision 0002)."""
     brand_color: Mapped[str | None] = mapped_column(String(7), nullable=True)
     """Branding (revision 0004): "#rrggbb" accent colour of its kiosk and console pages."""
@@ -76,9 +86,9 @@ class Caseworker(Base):
     username: Mapped[str] = mapped_column(String(100), unique=True)
     display_name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(255))
-    session_version: Mapped[int] = mapped_column(Integer, default=1)
+    session_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
     """Bumped to sign out every session of this caseworker (password change, removal)."""
-    role: Mapped[str] = mapped_column(String(16), default="caseworker")
+    role: Mapped[str] = mapped_column(String(16), default="caseworker", server_default="caseworker")
     """caseworker, supervisor or admin (revision 0004); see :mod:`console.roles`."""
     totp_secret: Mapped[str | None] = mapped_column(String(64), nullable=True)
     """Base32 TOTP secret once the second factor is set up; None means not set up yet."""
@@ -88,7 +98,7 @@ class Caseworker(Base):
     """``sub`` of this person at the municipality's identity provider, once linked."""
     language: Mapped[str | None] = mapped_column(String(8), nullable=True)
     """Console language (de or en); None follows the browser."""
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     """False blocks sign-in without deleting the person's audit trail."""
 
 
@@ -147,7 +157,7 @@ class Callback(Base):
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
     reason: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-    status: Mapped[str] = mapped_column(String(8), default="open")
+    status: Mapped[str] = mapped_column(String(8), default="open", server_default="open")
     """open, done or failed."""
     done_by: Mapped[int | None] = mapped_column(
         ForeignKey("caseworkers.id", ondelete="SET NULL"), nullable=True
@@ -169,7 +179,9 @@ class Office(Base):
         ForeignKey("municipalities.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(200))
-    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Berlin")
+    timezone: Mapped[str] = mapped_column(
+        String(64), default="Europe/Berlin", server_default="Europe/Berlin"
+    )
 
 
 class Queue(Base):
@@ -185,15 +197,17 @@ class Queue(Base):
     )
     """Copied from the office so every tenant check is one column comparison."""
     name: Mapped[str] = mapped_column(String(200))
-    routing: Mapped[str] = mapped_column(String(16), default="longest_idle")
+    routing: Mapped[str] = mapped_column(
+        String(16), default="longest_idle", server_default="longest_idle"
+    )
     """longest_idle (one caseworker is offered the call at a time) or ring_all."""
-    wrap_up_s: Mapped[int] = mapped_column(Integer, default=60)
+    wrap_up_s: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
     """Seconds of automatic wrap-up after a call before the caseworker gets the next."""
-    ring_s: Mapped[int] = mapped_column(Integer, default=20)
+    ring_s: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     """How long one caseworker is offered a call before the next is (longest_idle)."""
-    answer_limit_s: Mapped[int] = mapped_column(Integer, default=600)
+    answer_limit_s: Mapped[int] = mapped_column(Integer, default=600, server_default="600")
     """A call waiting longer is turned into a callback request."""
-    position: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     """Order on the terminal's welcome screen."""
 
 
@@ -236,7 +250,7 @@ class OfficeException(Base):
     opens: Mapped[str | None] = mapped_column(String(5), nullable=True)
     """None (with ``closes`` None): closed all day. Several rows of one day add up."""
     closes: Mapped[str | None] = mapped_column(String(5), nullable=True)
-    note: Mapped[str] = mapped_column(String(200), default="")
+    note: Mapped[str] = mapped_column(String(200), default="", server_default="")
 
 
 class AuditEntry(Base):
@@ -253,9 +267,9 @@ class AuditEntry(Base):
     actor_id: Mapped[str] = mapped_column(String(64))
     actor_name: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(40))
-    target_kind: Mapped[str] = mapped_column(String(16), default="")
-    target_id: Mapped[str] = mapped_column(String(64), default="")
-    detail: Mapped[str] = mapped_column(String(1000), default="")
+    target_kind: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    target_id: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    detail: Mapped[str] = mapped_column(String(1000), default="", server_default="")
     """Small JSON object of metadata (ids, sizes, reasons)."""
 
 
@@ -281,11 +295,11 @@ class CallRecord(Base):
     requested_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-    outcome: Mapped[str] = mapped_column(String(16), default="waiting")
+    outcome: Mapped[str] = mapped_column(String(16), default="waiting", server_default="waiting")
     """waiting, answered, abandoned, callback or closed."""
     wait_s: Mapped[float | None] = mapped_column(Float, nullable=True)
     talk_s: Mapped[float | None] = mapped_column(Float, nullable=True)
-    transfers: Mapped[int] = mapped_column(Integer, default=0)
+    transfers: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     language: Mapped[str | None] = mapped_column(String(16), nullable=True)
 
 
@@ -307,8 +321,8 @@ class Document(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     content_type: Mapped[str] = mapped_column(String(64))
     size: Mapped[int] = mapped_column(Integer)
-    width: Mapped[int] = mapped_column(Integer, default=0)
-    height: Mapped[int] = mapped_column(Integer, default=0)
+    width: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    height: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     key_id: Mapped[str] = mapped_column(String(16))
     """Which document key encrypted it, so keys can be rotated."""
     nonce: Mapped[bytes] = mapped_column(LargeBinary(12))
@@ -342,4 +356,4 @@ class OidcProvider(Base):
     issuer: Mapped[str] = mapped_column(String(500))
     client_id: Mapped[str] = mapped_column(String(200))
     client_secret: Mapped[str] = mapped_column(String(500))
-    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())

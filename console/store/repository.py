@@ -142,7 +142,9 @@ class Store:
     ) -> TerminalRecord:
         """Issue a new enrollment code for a terminal; its unused older codes stop working."""
         async with self.db.session() as s, s.begin():
-            found = await _terminal_row(s, terminal_id)
+            # The terminal's row lock: a second new code issued at once (another instance)
+            # waits, then deletes this one, so only the newest code works.
+            found = await _terminal_row(s, terminal_id, lock=True)
             if found is None:
                 raise NotFoundError(f"no terminal with id {terminal_id!r}")
             await s.execute(
@@ -221,12 +223,17 @@ async def _municipality(s: AsyncSession, name: str) -> Municipality:
     return row
 
 
-async def _terminal_row(s: AsyncSession, terminal_id: str) -> tuple[Terminal, Municipality] | None:
-    result = await s.execute(
+async def _terminal_row(
+    s: AsyncSession, terminal_id: str, *, lock: bool = False
+) -> tuple[Terminal, Municipality] | None:
+    query = (
         select(Terminal, Municipality)
         .join(Municipality, Terminal.municipality_id == Municipality.id)
         .where(Terminal.id == terminal_id)
     )
+    if lock:
+        query = query.with_for_update(of=Terminal)
+    result = await s.execute(query)
     found = result.first()
     return None if found is None else (found[0], found[1])
 

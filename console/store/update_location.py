@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from console.store.admin_common import transaction
 from console.store.database import Database
 from console.store.models import Base, UTCDateTime
+from console.store.upsert import upsert
 from protocol.messages import MAX_UPDATE_URL_CHARS, MAX_UPDATE_VERSION_CHARS
 
 
@@ -75,16 +76,20 @@ class UpdateLocationStore:
         set_at: datetime,
         set_by: str,
     ) -> UpdateLocation:
-        """Set (or replace) the municipality's update location."""
+        """Set (or replace) the municipality's update location, in one upsert: two
+        instances setting the first location at once both succeed, the later one wins."""
+        values = {
+            "municipality_id": municipality_id, "url": url, "sha256": sha256,
+            "version": version, "set_at": set_at, "set_by": set_by[:200],
+        }  # fmt: skip
+        statement = upsert(
+            UpdateLocationRow, self._db.engine.dialect.name, ["municipality_id"], list(values)[1:]
+        )
         async with transaction(self._db) as s:
-            row = await s.get(UpdateLocationRow, municipality_id)
-            if row is None:
-                row = UpdateLocationRow(municipality_id=municipality_id)
-                s.add(row)
-            row.url, row.sha256, row.version = url, sha256, version
-            row.set_at, row.set_by = set_at, set_by[:200]
-            await s.flush()
-            return _out(row)
+            await s.execute(statement, [values])
+        return UpdateLocation(
+            url=url, sha256=sha256, version=version, set_at=set_at, set_by=set_by[:200]
+        )
 
     async def delete(self, municipality_id: int) -> bool:
         """Clear the location (no more offers); False if none was set."""

@@ -13,12 +13,12 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
 from console.errors import NotFoundError, StoreError
 from console.store.database import Database
 from console.store.models import CallRecord, Municipality, Office, Queue, Terminal
+from console.store.upsert import upsert
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,5 @@ class UsageStore:
 
 def _upsert(dialect: str) -> Any:
     """INSERT ... ON CONFLICT (call_id) DO UPDATE, for PostgreSQL or SQLite."""
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    statement = insert(CallRecord)
-    changed = {c.key: statement.excluded[c.key] for c in _COLUMNS if c.key != "call_id"}
-    return statement.on_conflict_do_update(index_elements=["call_id"], set_=changed)
+    changed = [c.key for c in _COLUMNS if c.key != "call_id"]
+    return upsert(CallRecord, dialect, ["call_id"], changed)

@@ -27,6 +27,7 @@ async def people(console: RunningConsole, store: Store, seed: Seed) -> AsyncIter
     yield await tenants(store)
 
 
+@pytest.mark.both_backends
 async def test_offices_crud_and_tenant_boundary(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -106,6 +107,40 @@ async def test_malformed_json_and_missing_body(
         assert r.status == 404 and r.content_type == "application/json"
 
 
+@pytest.mark.both_backends
+@pytest.mark.parametrize("big", [2**31, 9_999_999_999])
+async def test_ids_beyond_the_databases_integers_name_nothing(
+    console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, seed: Seed, big: int
+) -> None:
+    """PostgreSQL's integer ids end at 2**31 - 1: larger ones are 404 or 400, never a 5xx."""
+    admin = people.a["admin"]
+    for path in [
+        f"/api/v1/offices/{big}",
+        f"/api/v1/queues/{big}",
+        f"/api/v1/caseworkers/{big}",
+        f"/api/v1/offices/{big}/hours",
+        f"/api/v1/offices/{big}/exceptions",
+    ]:
+        status, _ = await call(http, console, admin, "GET", path)
+        assert status == 404, path
+    for path in [f"/api/v1/queues?office_id={big}", f"/api/v1/audit?before={big}"]:
+        status, answer = await call(http, console, admin, "GET", path)
+        assert status == 400 and "2147483647" in str(answer), (path, answer)
+    new = {"username": "zed", "display_name": "Zed", "password": "lang-genug-1", "queue_ids": [big]}
+    status, _ = await call(http, console, admin, "POST", "/api/v1/caseworkers", new)
+    assert status == 400
+    moved = {"office_id": big}
+    status, _ = await call(
+        http, console, admin, "PATCH", f"/api/v1/admin/terminals/{seed.a1_id}", moved
+    )
+    assert status == 400
+    async with http.get(f"{console.base}/login/sso/{big}") as resp:
+        assert resp.status == 404
+    status, _ = await call(http, console, admin, "GET", f"/api/v1/offices/{2**31 - 1}")
+    assert status == 404  # the largest id still reaches the store, which finds nothing
+
+
+@pytest.mark.both_backends
 async def test_municipality_branding(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -136,6 +171,7 @@ async def test_municipality_branding(
     assert body["name"] == "Bestadt" and body["brand_color"] is None  # type: ignore[index]
 
 
+@pytest.mark.both_backends
 async def test_queues_validation_and_last_queue(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -186,6 +222,7 @@ async def test_queues_validation_and_last_queue(
     assert status == 409 and err["error"]["code"] == "conflict"  # type: ignore[index]
 
 
+@pytest.mark.both_backends
 async def test_caseworkers_lifecycle(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, store: Store
 ) -> None:
@@ -248,6 +285,7 @@ async def _verify(password_hash: str, password: str) -> bool:
     return await cheap_passwords().verify(password_hash, password)
 
 
+@pytest.mark.both_backends
 async def test_last_admin_cannot_demote_or_deactivate_themself(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -271,6 +309,7 @@ async def test_last_admin_cannot_demote_or_deactivate_themself(
     assert status == 403
 
 
+@pytest.mark.both_backends
 async def test_terminals_enrollment_code_once(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -315,6 +354,7 @@ async def test_terminals_enrollment_code_once(
     assert status == 204
 
 
+@pytest.mark.both_backends
 async def test_deleting_a_connected_terminal_closes_it_for_good(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, seed: Seed
 ) -> None:
@@ -333,6 +373,7 @@ async def test_deleting_a_connected_terminal_closes_it_for_good(
     assert refused.value.status == 401
 
 
+@pytest.mark.both_backends
 async def test_tokens_are_personal(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:
@@ -358,6 +399,7 @@ async def test_tokens_are_personal(
         assert r.status == 401
 
 
+@pytest.mark.both_backends
 async def test_changes_are_audited_and_reload_the_directory(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants, store: Store
 ) -> None:
@@ -417,6 +459,7 @@ async def test_directory_changes_are_announced(
     assert not svc.directory_changed.is_set()  # a rename changes no routing
 
 
+@pytest.mark.both_backends
 async def test_nul_characters_are_refused(
     console: RunningConsole, http: aiohttp.ClientSession, people: Tenants
 ) -> None:

@@ -18,6 +18,8 @@ from console.store import Store
 from tests.console.admin_setup import Person, Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 async def people(console: RunningConsole, store: Store, seed: Seed) -> Tenants:

@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 import time
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from console.audit import Actor, AuditLog
 from console.audit_events import AuditEvents
@@ -18,12 +17,10 @@ from console.config import ConsoleConfig
 from console.errors import StoreError
 from console.events import CallAnswered, CallEnded, CallRequested, CallTransferred, ToolUsed
 from console.store import Store
+from tests.console.sql import sql
 
+pytestmark = pytest.mark.both_backends
 T0 = 1_790_000_000.0
-
-
-def db_path(config: ConsoleConfig) -> Path:
-    return config.data_dir / "console.db"
 
 
 async def rows(store: Store) -> list[tuple[object, ...]]:
@@ -72,33 +69,33 @@ async def test_database_refuses_updates_and_deleting_young_entries(
     audit.record_at(now - 91 * 86400, 1, Actor("system", "console", "console"), "old")
     audit.record_at(now - 89 * 86400, 1, Actor("system", "console", "console"), "young")
     await audit.flush()
-    with sqlite3.connect(db_path(config)) as db:
-        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
-            db.execute("UPDATE audit_log SET actor_name = 'someone else'")
-        with pytest.raises(sqlite3.IntegrityError, match="younger than the retention"):
-            db.execute("DELETE FROM audit_log WHERE action = 'young'")
-        with pytest.raises(sqlite3.IntegrityError, match="younger than the retention"):
-            db.execute("DELETE FROM audit_log")  # all or nothing: the old one stays too
-        assert db.execute("DELETE FROM audit_log WHERE action = 'old'").rowcount == 1
-        assert db.execute("SELECT action, actor_name FROM audit_log").fetchall() == [
-            ("young", "console")
-        ]
+    with pytest.raises(DBAPIError, match="append-only"):
+        await sql(config, "UPDATE audit_log SET actor_name = 'someone else'")
+    with pytest.raises(DBAPIError, match="younger than the retention"):
+        await sql(config, "DELETE FROM audit_log WHERE action = 'young'")
+    with pytest.raises(DBAPIError, match="younger than the retention"):
+        await sql(config, "DELETE FROM audit_log")  # all or nothing: the old one stays too
+    if config.url.startswith("postgresql"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            await sql(config, "TRUNCATE audit_log")
+    assert (await sql(config, "DELETE FROM audit_log WHERE action = 'old'")).rowcount == 1
+    assert (await sql(config, "SELECT action, actor_name FROM audit_log")).rows == [
+        ("young", "console")
+    ]
 
 
 async def test_an_outage_keeps_entries_queued_until_the_database_is_back(
     store: Store, config: ConsoleConfig
 ) -> None:
     audit = AuditLog(store.db)
-    with sqlite3.connect(db_path(config)) as db:
-        db.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+    await sql(config, "ALTER TABLE audit_log RENAME TO audit_log_away")
     writer = asyncio.create_task(audit.run(retry_s=0.05))
     try:
         AuditEvents(audit)(CallAnswered(T0, "c1", 7, 11, "Alice Amt", 5.0))
         audit.record(7, Actor("caseworker", "11", "Alice Amt"), "print.send", "call", "c1")
         await asyncio.sleep(0.3)  # several failed attempts
         assert audit.pending == 2
-        with sqlite3.connect(db_path(config)) as db:
-            db.execute("ALTER TABLE audit_log_away RENAME TO audit_log")
+        await sql(config, "ALTER TABLE audit_log_away RENAME TO audit_log")
         for _ in range(100):
             if audit.pending == 0:
                 break
@@ -116,8 +113,7 @@ async def test_flush_raises_a_store_error_and_keeps_the_batch(
 ) -> None:
     audit = AuditLog(store.db)
     audit.record(7, Actor("caseworker", "11", "Alice"), "call.answer", "call", "c1")
-    with sqlite3.connect(db_path(config)) as db:
-        db.execute("ALTER TABLE audit_log RENAME TO audit_log_away")
+    await sql(config, "ALTER TABLE audit_log RENAME TO audit_log_away")
     with pytest.raises(StoreError):
         await audit.flush()
     assert audit.pending == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import aiohttp
+import pytest
 from sqlalchemy import func, select
 
 from console.callbacks import CallbackDesk
@@ -22,6 +23,8 @@ from protocol.messages import (
 from tests.console.conftest import RunningConsole, Seed
 from tests.console.helpers import caseworker, terminal
 from tests.console.test_hub import FakeConn
+
+pytestmark = pytest.mark.both_backends
 
 REQUEST = CallbackRequest(
     request_id="r-1", name="Erika Muster", phone="+49 3591 123-45", language="uk", reason="closed"
@@ -85,7 +88,23 @@ async def test_invalid_requests_refused(
     assert (await t1.expect(Error)).code == "invalid"
     await t1.send(CallbackRequest(request_id="no spaces!", name="A", phone="0123 456"))
     assert (await t1.expect(Error)).code == "invalid"
+    await t1.send(CallbackRequest(request_id="r-nul", name="A\x00B", phone="0123 456"))
+    assert (await t1.expect(Error)).code == "invalid"  # not "unavailable, retry" forever
     assert await count_rows(console) == 0
+
+
+async def test_a_malformed_language_is_dropped_not_refused(
+    http: aiohttp.ClientSession, console: RunningConsole, seed: Seed
+) -> None:
+    """The language columns hold 16 characters; PostgreSQL refuses more, SQLite would not."""
+    t1, _ = await terminal(http, console, seed.a1)
+    for n, language in enumerate(["x" * 40, "de\x00", "<b>de</b>"]):
+        await t1.send(CallbackRequest(request_id=f"r-{n}", name="A", phone="0123 456",
+                                      language=language))  # fmt: skip
+        assert await t1.expect(CallbackAccepted) == CallbackAccepted(request_id=f"r-{n}")
+    async with console.store.db.session() as s:
+        stored = (await s.execute(select(Callback.request_id, Callback.language))).all()
+    assert sorted(stored) == [("r-0", None), ("r-1", None), ("r-2", None)]
 
 
 async def test_retention_purge_with_injected_clock(console: RunningConsole, seed: Seed) -> None:

@@ -1,8 +1,10 @@
-"""The bt-console CLI, run in-process against a temporary data directory."""
+"""The bt-console CLI, run in-process against a temporary data directory (and, for the
+database commands, a fresh PostgreSQL database named by ``BT_CONSOLE_DATABASE_URL``)."""
 
 from __future__ import annotations
 
 import io
+import os
 import re
 from pathlib import Path
 
@@ -17,17 +19,26 @@ CODE_RE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
 
 
 @pytest.fixture
-def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+def data_dir(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, backend: str, empty_database_url: str
+) -> Path:
     monkeypatch.setenv("BT_CONSOLE_DATA_DIR", str(tmp_path))
+    if backend != "sqlite":  # with a password (the test server trusts local connections)
+        url = empty_database_url.replace("bt_console@", "bt_console:geheim-123@")
+        monkeypatch.setenv("BT_CONSOLE_DATABASE_URL", url)
     monkeypatch.delenv("BT_PASSWORD", raising=False)
     return tmp_path
 
 
+@pytest.mark.both_backends
 def test_setup_commands(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["migrate"]) == 0
-    assert (data_dir / "console.db").exists()
+    assert main(["migrate"]) == 0  # again: nothing to do
+    said = capsys.readouterr().err
+    assert "is up to date" in said and "geheim" not in said
+    assert (data_dir / "console.db").exists() == ("BT_CONSOLE_DATABASE_URL" not in os.environ)
     assert main(["add-municipality", "Aldorf"]) == 0
     monkeypatch.setenv("BT_PASSWORD", "lang-genug")
     assert main(["add-caseworker", "--municipality", "Aldorf", "alice", "--display-name", "A"]) == 0
@@ -46,7 +57,7 @@ def test_setup_commands(
     assert CODE_RE.match(new_code) and new_code != code
 
     async def check() -> None:
-        db = Database.open(load_config(env={"BT_CONSOLE_DATA_DIR": str(data_dir)}).url)
+        db = Database.open(load_config(env=dict(os.environ)).url)
         store = Store(db)
         alice = await store.caseworker_by_username("alice")
         assert alice is not None and alice.display_name == "A"
@@ -65,6 +76,7 @@ def test_setup_commands(
     asyncio.run(check())
 
 
+@pytest.mark.both_backends
 def test_errors_are_one_line_and_exit_2(
     data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

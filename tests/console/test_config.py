@@ -28,6 +28,24 @@ def test_defaults_file_then_env(tmp_path: Path) -> None:
         load_config(env={"BT_CONSOLE_HEARTBEAT_S": "-1"})
 
 
+def test_database_url_names_a_driver_the_console_ships(tmp_path: Path) -> None:
+    pg = "postgresql+asyncpg://bt:geheim@db.example.org/bt"
+    assert load_config(env={"BT_CONSOLE_DATABASE_URL": pg}).url == pg
+    for plain in ("postgresql://bt:geheim@db.example.org/bt", "postgres://bt:geheim@db/bt"):
+        assert load_config(env={"BT_CONSOLE_DATABASE_URL": plain}).url.startswith(
+            "postgresql+asyncpg://bt:geheim@"
+        )
+    cfg_file = tmp_path / "c.toml"
+    cfg_file.write_text('database_url = "sqlite+aiosqlite:////srv/bt/other.db"\n')
+    assert load_config(cfg_file).url == "sqlite+aiosqlite:////srv/bt/other.db"
+    assert load_config(env={"BT_CONSOLE_DATABASE_URL": " "}).database_url is None
+    for bad in ("mysql+aiomysql://bt:geheim@db/bt", "postgresql+psycopg://bt:geheim@db/bt", "x"):
+        with pytest.raises(ConfigError, match="postgresql\\+asyncpg://") as refused:
+            load_config(env={"BT_CONSOLE_DATABASE_URL": bad})
+        assert "geheim" not in str(refused.value)
+    assert "geheim" not in repr(load_config(env={"BT_CONSOLE_DATABASE_URL": pg}))
+
+
 def test_cookie_secure_auto() -> None:
     assert not ConsoleConfig(host="127.0.0.1").secure_cookies
     assert ConsoleConfig(host="0.0.0.0").secure_cookies

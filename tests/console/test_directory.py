@@ -6,6 +6,7 @@ import asyncio
 from typing import TypeVar
 
 import aiohttp
+import pytest
 
 from console.directory import (
     CaseworkerSpec,
@@ -32,6 +33,8 @@ from tests.console.conftest import RunningConsole, Seed
 from tests.console.helpers import Peer, caseworker, terminal
 from tests.console.test_hub import World
 from tests.console.test_presence import ALICE, ANTON, DIRECTORY, LADEN, MELDE, R1, SOZIAL, offers
+
+pytestmark = pytest.mark.both_backends
 
 M = TypeVar("M", bound=Message)
 

@@ -35,6 +35,9 @@ from console.store.documents import DocumentStore
 from console.store.models import Document
 from tests.console.conftest import Seed
 from tests.console.jpegs import real_jpeg
+from tests.console.sql import sql
+
+pytestmark = pytest.mark.both_backends
 
 KEY_A = bytes(range(32))
 KEY_B = bytes(range(32, 64))
@@ -157,8 +160,12 @@ async def test_database_file_holds_no_jpeg_in_clear(
     assert info.terminal_name == "Rathaus Aldorf" and info.caseworker_name == "Alice Amt"
     await store.db.close()  # flush everything to the file (no WAL left behind)
 
-    files = sorted(config.data_dir.glob("console.db*"))  # the database and any WAL left
-    raw = b"".join(path.read_bytes() for path in files)
+    if config.database_url is None:
+        files = sorted(config.data_dir.glob("console.db*"))  # the database and any WAL left
+        raw = b"".join(path.read_bytes() for path in files)
+    else:  # PostgreSQL: every stored byte of the table, as a dump would hold it
+        rows = (await sql(config, "SELECT * FROM documents")).rows
+        raw = b"".join(v if isinstance(v, bytes) else str(v).encode() for r in rows for v in r)
     assert len(raw) > len(jpeg), "the sealed photo must be somewhere in these files"
     assert jpeg[:2] == b"\xff\xd8"
     assert b"\xff\xd8\xff" not in raw, "a JPEG start marker (SOI + marker) is in the file"
@@ -237,7 +244,8 @@ def test_rotation_finished_by_the_reseal_command(
     new = base64.b64encode(KEY_B).decode()
     key_file.write_text(old + "\n")
     toml = tmp_path / "console.toml"
-    toml.write_text(f'data_dir = "{tmp_path}"\ndocument_key_file = "{key_file}"\n')
+    database = f'database_url = "{config.database_url}"\n' if config.database_url else ""
+    toml.write_text(f'data_dir = "{tmp_path}"\ndocument_key_file = "{key_file}"\n{database}')
 
     async def prepare() -> list[str]:
         db = Database.open(config.url)

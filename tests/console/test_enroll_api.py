@@ -6,10 +6,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import aiohttp
+import pytest
 
 from console.enroll import Enroller
 from tests.console.conftest import RunningConsole
 from tests.console.helpers import terminal
+
+pytestmark = pytest.mark.both_backends
 
 
 async def post(

@@ -33,6 +33,8 @@ from protocol.messages import (
 from tests.console.conftest import RunningConsole, Seed, cheap_passwords
 from tests.console.helpers import Peer, login
 
+pytestmark = pytest.mark.both_backends
+
 HEALTHY = {"camera": "ok", "microphone": "ok", "speaker": "ok", "printer": "ok", "button": "ok"}
 
 

@@ -34,6 +34,8 @@ from console.store import Database, Store
 from console.store.hours import HoursStore
 from console.store.models import Office
 
+pytestmark = pytest.mark.both_backends
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 

@@ -20,6 +20,8 @@ from console.store.tokens import TokenStore
 from tests.console.conftest import PASSWORD, RunningConsole, Seed, cheap_passwords
 from tests.console.helpers import terminal
 
+pytestmark = pytest.mark.both_backends
+
 
 async def token_for(store: Store, municipality: str, username: str, role: str) -> str:
     """A bearer token of a new caseworker with ``role``."""

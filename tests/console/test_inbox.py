@@ -34,6 +34,8 @@ from tests.console.conftest import PASSWORD, RunningConsole, Seed, cheap_passwor
 from tests.console.helpers import csrf_from, login
 from tests.console.jpegs import real_jpeg
 
+pytestmark = pytest.mark.both_backends
+
 CALL_ID = "c0ffee" * 5 + "00"
 
 

@@ -11,7 +11,7 @@ import aiohttp
 import msgspec
 import pytest
 
-from console.api import API_MODULES
+from console.api import API_MODULES, up_to
 from console.api.openapi import build, operation
 from console.app import create_app
 from console.config import ConsoleConfig
@@ -107,3 +107,13 @@ def test_fragments_merge_and_duplicates_are_refused() -> None:
     assert document["components"]["schemas"]["Extra"] == {"type": "string"}
     with pytest.raises(ConfigError, match="defined twice"):
         build((*API_MODULES, one, one))
+
+
+@pytest.mark.parametrize("limit", [1, 9, 10, 100, 1000, 9070, 2**31 - 1])
+def test_id_routes_match_exactly_the_ids_a_row_can_have(limit: int) -> None:
+    """``<id:...>`` takes 1 to 2**31 - 1 (PostgreSQL's integer ids): larger ones are 404."""
+    pattern = re.compile(up_to(limit))
+    numbers = [*range(2000), limit - 1, limit, limit + 1, limit * 10, 2**31 - 1, 2**31, 2**40]
+    for n in numbers:
+        assert bool(pattern.fullmatch(str(n))) == (1 <= n <= limit), (limit, n)
+    assert not pattern.fullmatch("01") and not pattern.fullmatch("")

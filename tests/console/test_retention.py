@@ -19,6 +19,8 @@ from console.store import Store
 from console.store.audit import AuditStore
 from console.store.usage import CallRow, UsageStore
 
+pytestmark = pytest.mark.both_backends
+
 DAY = 86400.0
 
 

@@ -12,14 +12,13 @@ minute on a shared 2-core machine.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
-import shutil
 import socket
 import threading
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -57,10 +56,9 @@ class Served:
 
 
 @pytest.fixture
-def served(tmp_path: Path, template_db: Path) -> Iterator[Served]:
+def served(config: ConsoleConfig) -> Iterator[Served]:
     """A real console on its own event loop thread, with an admin and their API token."""
-    shutil.copy(template_db, tmp_path / "console.db")
-    config = ConsoleConfig(data_dir=tmp_path, cookie_secure=False, heartbeat_s=15)
+    config = dataclasses.replace(config, require_second_factor=True)
     ready: list[Served] = []
     started = threading.Event()
     stop_box: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = []
@@ -110,6 +108,7 @@ def test_openapi_document_is_valid_and_served(served: Served) -> None:
     assert len(list(schema.get_all_operations())) >= 15
 
 
+@pytest.mark.both_backends
 @pytest.mark.timeout(240)
 def test_api_conforms_to_its_openapi_document(served: Served) -> None:
     # PDF uploads (print): a minimal PDF, or bytes that only look like one at first.

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,6 +11,9 @@ from console.errors import NotFoundError
 from console.store import Store
 from console.store.tokens import TOKEN_PREFIX, TokenStore, token_hash
 from tests.console.conftest import Seed
+from tests.console.sql import sql
+
+pytestmark = pytest.mark.both_backends
 
 NOW = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
 
@@ -27,8 +29,7 @@ async def test_token_finds_its_owner_and_is_stored_only_as_hash(
     assert await tokens.owner(token, NOW) == alice.id
     assert await tokens.owner(token + "x", NOW) is None
     assert await tokens.owner("not-a-token", NOW) is None
-    with sqlite3.connect(config.data_dir / "console.db") as db:
-        stored = db.execute("SELECT token_hash FROM api_tokens").fetchall()
+    stored = (await sql(config, "SELECT token_hash FROM api_tokens")).rows
     assert stored == [(token_hash(token),)]
     assert token not in str(stored)
     assert [t.id for t in await tokens.of(alice.id)] == [record.id]

@@ -60,6 +60,7 @@ def test_which_software_runs_which_version() -> None:
     assert not runs_version("", "0.2.0")  # never reported: offer it
 
 
+@pytest.mark.both_backends
 async def test_set_read_replace_and_clear(
     console: RunningConsole, people: Tenants, http: aiohttp.ClientSession
 ) -> None:
@@ -140,6 +141,7 @@ async def test_only_admins_change_it_and_supervisors_read_it(
     assert (await call(http, console, a["supervisor"], "GET", PATH))[0] == 200
 
 
+@pytest.mark.both_backends
 async def test_another_municipality_neither_sees_nor_clears_it(
     console: RunningConsole, people: Tenants, http: aiohttp.ClientSession
 ) -> None:
@@ -154,6 +156,7 @@ async def test_another_municipality_neither_sees_nor_clears_it(
     assert status == 200 and isinstance(body, dict) and body["version"] == "0.2.0"
 
 
+@pytest.mark.both_backends
 async def test_changes_are_audited(
     console: RunningConsole, people: Tenants, http: aiohttp.ClientSession
 ) -> None:
@@ -176,6 +179,7 @@ async def test_changes_are_audited(
     assert len(sets) == 1
 
 
+@pytest.mark.both_backends
 async def test_a_long_url_keeps_the_audit_detail_valid_json(
     console: RunningConsole, people: Tenants, http: aiohttp.ClientSession
 ) -> None:
@@ -217,6 +221,7 @@ async def test_terminals_not_on_the_version_get_the_offer_at_once(
         await peer.close()
 
 
+@pytest.mark.both_backends
 async def test_terminals_get_the_offer_after_welcome_unless_on_the_version(
     console: RunningConsole, people: Tenants, seed: Seed, http: aiohttp.ClientSession
 ) -> None:

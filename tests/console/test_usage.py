@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -16,6 +15,9 @@ from console.store import Store
 from console.store.usage import CallRow, NamedCall, UsageStore
 from console.usage import UsageRecorder
 from console.usage_figures import figures, local_range, median, nearest_rank
+from tests.console.sql import sql
+
+pytestmark = pytest.mark.both_backends
 
 BERLIN = ZoneInfo("Europe/Berlin")
 # Monday 2026-11-23, 09:00 in Berlin (08:00 UTC)
@@ -70,10 +72,8 @@ async def test_events_build_one_record_per_call_without_any_person(store: Store)
 async def test_records_wait_in_memory_through_an_outage(
     store: Store, config: ConsoleConfig
 ) -> None:
-    path = config.data_dir / "console.db"
     recorder = UsageRecorder(UsageStore(store.db), clock=lambda: T0 + 600)
-    with sqlite3.connect(path) as db:
-        db.execute("ALTER TABLE call_records RENAME TO call_records_away")
+    await sql(config, "ALTER TABLE call_records RENAME TO call_records_away")
     writer = asyncio.create_task(recorder.run(retry_s=0.05))
     try:
         recorder(CallRequested(T0, "c1", 1, "t1", 1, 1, "de"))
@@ -81,8 +81,7 @@ async def test_records_wait_in_memory_through_an_outage(
         recorder(CallEnded(T0 + 70, "c1", 1, "hangup_caseworker", "answered"))
         await asyncio.sleep(0.3)
         assert recorder.pending == 1 and recorder.open_calls == 1
-        with sqlite3.connect(path) as db:
-            db.execute("ALTER TABLE call_records_away RENAME TO call_records")
+        await sql(config, "ALTER TABLE call_records_away RENAME TO call_records")
         for _ in range(100):
             if recorder.open_calls == 0:
                 break

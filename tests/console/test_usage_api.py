@@ -19,6 +19,8 @@ from tests.console.admin_setup import Tenants, call, tenants
 from tests.console.conftest import RunningConsole, Seed
 from tests.console.helpers import caseworker, login, terminal
 
+pytestmark = pytest.mark.both_backends
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
@@ -97,6 +99,26 @@ async def test_supervisor_sees_own_municipalitys_figures(
     status, other = await call(http, console, people.b["admin"], "GET", "/api/v1/usage")
     assert status == 200 and isinstance(other, dict)
     assert other["totals"]["calls"] == 1 and other["totals"]["waiting"] == 1
+
+
+async def test_a_malformed_language_does_not_block_the_usage_records(
+    console: RunningConsole, http: aiohttp.ClientSession, store: Store, seed: Seed
+) -> None:
+    """A call.request whose language the column cannot hold is recorded without it: stored
+    as sent, PostgreSQL refuses the row and the writer would retry that batch forever."""
+    t1, _ = await terminal(http, console, seed.a1)
+    t2, _ = await terminal(http, console, seed.a2)
+    await t1.send(CallRequest(language="x" * 40))
+    await t1.expect(Queued)
+    await t2.send(CallRequest(language="uk"))
+    await t2.expect(Queued)
+    for _ in range(100):
+        async with store.db.session() as s:
+            found = (await s.execute(text("SELECT terminal_id, language FROM call_records"))).all()
+        if len(found) == 2:
+            break
+        await asyncio.sleep(0.05)
+    assert sorted(found) == sorted([(seed.a1_id, None), (seed.a2_id, "uk")])
 
 
 async def test_usage_needs_a_supervisor_and_valid_dates(
