@@ -18,6 +18,7 @@ import threading
 import time
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -29,7 +30,7 @@ import pytest
 from console.store import Store
 from console.store.database import Database
 from console.store.tokens import TokenStore
-from image.build import BuildResult, build
+from image.build import BuildResult, build, bundle_from_root
 from image.firmware import write_fat
 from image.qemu import GUEST_HOST, Machine
 from image.targets import TARGETS
@@ -39,6 +40,8 @@ from tests.e2e.harness import Console, free_port, seed_console
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "var/image/qemu-test"
 VERSION = "1.0.0-test"
+UPDATE = "1.1.0-test"
+BROKEN = "1.2.0-broken"
 
 
 def _skip_requested() -> bool:
@@ -51,15 +54,20 @@ def _skip_requested() -> bool:
 
 @dataclass
 class Built:
-    """The built image."""
+    """The built image, and its update bundles being built beside the first boots."""
 
     result: BuildResult
     build_s: float
+    releases: Future[Releases]
 
 
 @pytest.fixture(scope="session")
-def built() -> Built:
-    """The qemu target's disk image."""
+def built() -> Iterator[Built]:
+    """The qemu target's disk image; the bundles follow in a thread.
+
+    Building the bundles (several minutes of mksquashfs) overlaps the first boot and the
+    power cut, which do not need them; the update tests wait for them (:func:`releases`).
+    """
     if _skip_requested():
         pytest.skip("BT_SKIP_IMAGE_TEST=1")
     if os.geteuid() != 0:
@@ -72,7 +80,51 @@ def built() -> Built:
         f"disk {result.disk_bytes / 2**30:.2f} GiB"
         f" ({result.disk_allocated_bytes / 2**20:.0f} MiB allocated)"
     )
-    return Built(result, elapsed)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="bundles") as pool:
+        yield Built(result, elapsed, pool.submit(make_releases, result))
+
+
+@dataclass(frozen=True)
+class Releases:
+    """Two update bundles of the built image: a good release and one that cannot boot."""
+
+    update: Path
+    broken: Path
+
+
+def _break_root(root: Path) -> None:
+    """Leave only /etc/buergerterminal: a root without init, so the try boot panics.
+
+    The worst case of a bad update, and small enough to download and install quickly under
+    emulation. The health check's own rollback (the appliance never READY) is tested in
+    tests/appliance/update/test_confirm.py.
+    """
+    for top in (root, root / "etc"):
+        for entry in top.iterdir():
+            if entry in (root / "etc", root / "etc/buergerterminal"):
+                continue
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+
+
+def make_releases(result: BuildResult) -> Releases:
+    """The signed bundles the console offers: 1.1.0-test, then 1.2.0-broken."""
+    started = time.monotonic()
+    update = bundle_from_root(result, OUT, UPDATE)
+    broken = bundle_from_root(result, OUT, BROKEN, change=_break_root, size_mib=64)
+    print(
+        f"\nbundles: {time.monotonic() - started:.0f} s; "
+        f"{update.stat().st_size / 2**20:.0f} MiB and {broken.stat().st_size / 2**20:.0f} MiB"
+    )
+    return Releases(update, broken)
+
+
+@pytest.fixture(scope="session")
+def releases(built: Built) -> Releases:
+    """The bundles, once their thread has built them."""
+    return built.releases.result(timeout=3600)
 
 
 @dataclass
