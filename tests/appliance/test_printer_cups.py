@@ -106,6 +106,14 @@ def test_ipp_state_mapping() -> None:
     assert job_state_from({"job-state": 3}) == JobState("queued")
     assert job_state_from({"job-state": 5}) == JobState("printing")
     assert job_state_from({"job-state": 9}) == JobState("done")
+    debug_only = job_state_from(
+        {
+            "job-state": 6,
+            "job-state-reasons": ["job-stopped"],
+            "job-printer-state-message": "DEBUG: pdftops - copying to temp print file",
+        }
+    )
+    assert debug_only == JobState("failed", "job stopped: job-stopped")
     failed = job_state_from({"job-state": 8, "job-state-reasons": ["aborted-by-system"]})
     assert failed == JobState("failed", "job aborted: aborted-by-system")
     assert job_state_from({"job-state": 7}).status == "failed"

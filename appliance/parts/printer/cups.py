@@ -210,7 +210,9 @@ def job_state_from(attrs: dict[str, Any]) -> JobState:
         return JobState("failed", message or "CUPS reported no job state")
     why = {JOB_STOPPED: "stopped", JOB_CANCELED: "cancelled", JOB_ABORTED: "aborted"}
     label = why.get(state if isinstance(state, int) else -1, f"unknown state {state!r}")
-    detail = message or reasons_text
+    # A filter's "DEBUG:" line is its last progress note, not why it stopped: the caseworker
+    # gets the IPP reasons instead (seen when CUPS is polled before the filter's error line).
+    detail = message if message and not message.startswith("DEBUG:") else reasons_text
     return JobState("failed", f"job {label}: {detail}" if detail else f"job {label}")
 
 

@@ -12,9 +12,18 @@ from pathlib import Path
 import pytest
 
 from console.enroll import Enroller
-from tests.console.conftest import RunningConsole, config, console, seed, store, template_db
+from tests.console.conftest import (
+    RunningConsole,
+    backend,
+    config,
+    console,
+    database_url,
+    seed,
+    store,
+    template_db,
+)
 
-__all__ = ["config", "console", "seed", "store", "template_db"]
+__all__ = ["backend", "config", "console", "database_url", "seed", "store", "template_db"]
 
 NewCode = Callable[[], Awaitable[str]]
 
