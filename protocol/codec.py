@@ -4,6 +4,11 @@ One decoder per direction, built once: a message that is not JSON, is too large,
 names an unknown ``type`` or a field of the wrong shape becomes a
 :class:`ProtocolError` with a stable ``code`` that the receiver sends back in an
 ``error`` message, instead of an exception escaping into a connection handler.
+
+JSON nested deeper than the interpreter's recursion limit (64 KiB hold 32,768 levels of
+``[[[...]]]``) makes msgspec raise :class:`RecursionError`, not a DecodeError, both in
+the typed decoder (when the tag is not the first key) and in the classification below: it
+is refused as ``malformed`` too (found by tests/protocol/test_codec_fuzz.py).
 """
 
 from __future__ import annotations
@@ -65,7 +70,7 @@ class Decoder(Generic[T]):
             )
         try:
             return self._decoder.decode(raw)  # type: ignore[no-any-return]
-        except (msgspec.DecodeError, UnicodeDecodeError) as err:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as err:
             raise _classify(raw, err) from err
 
 
@@ -76,6 +81,8 @@ def _classify(raw: bytes, err: Exception) -> ProtocolError:
     except (msgspec.DecodeError, UnicodeDecodeError):
         # msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 in a string.
         return ProtocolError(ProtocolError.MALFORMED, "message is not valid JSON")
+    except RecursionError:
+        return ProtocolError(ProtocolError.MALFORMED, "message is nested too deeply")
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         return ProtocolError(
             ProtocolError.MALFORMED, "message must be a JSON object with a string 'type'"
