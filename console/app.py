@@ -22,6 +22,7 @@ from console.audit import AuditLog
 from console.audit_events import AuditEvents
 from console.auth import Passwords
 from console.callbacks import CallbackDesk
+from console.client_address import TrustedProxies, parse_networks
 from console.config import ConsoleConfig
 from console.directory import load_directory, refresh_directory, run_directory, safe_color
 from console.documents import FILE_NAME as DOCUMENT_KEY_FILE
@@ -29,6 +30,7 @@ from console.documents import load_cipher
 from console.enroll import Enroller
 from console.errors import ConsoleError
 from console.events import Fanout, discard
+from console.floods import FloodGuard
 from console.hub import Hub
 from console.i18n import Translations, negotiate
 from console.inbox import Inbox
@@ -37,7 +39,7 @@ from console.photos import PhotoStore
 from console.presence import Presence
 from console.retention import Retention
 from console.routes import audit as audit_routes
-from console.routes import caseworker_ws, enroll, health, pages, terminal_ws
+from console.routes import caseworker_ws, enroll, flood_gate, health, pages, terminal_ws
 from console.routes import fleet as fleet_routes
 from console.routes import hours as hours_routes
 from console.routes import inbox as inbox_routes
@@ -59,6 +61,7 @@ from console.store.usage import UsageStore
 from console.throttle import Throttle
 from console.turn import load_turn
 from console.usage import UsageRecorder
+from console.ws_asgi import BoundedWebsocketConnection
 from protocol.messages import MAX_MESSAGE_BYTES
 
 MAX_BODY_BYTES = 64 * 1024
@@ -80,6 +83,7 @@ def create_app(
     enroll_throttle: Throttle | None = None,
     callbacks: CallbackDesk | None = None,
     inbox: Inbox | None = None,
+    floods: FloodGuard | None = None,
 ) -> Quart:
     """Build the console app around the given collaborators."""
     web = config.web_dir
@@ -89,6 +93,7 @@ def create_app(
         static_folder=str(web / "static"),
         static_url_path="/static",
     )
+    app.asgi_websocket_class = BoundedWebsocketConnection  # see console/ws_asgi.py
     app.config.update(
         SECRET_KEY=secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -127,8 +132,11 @@ def create_app(
         i18n=Translations.load(web / "translations"),
         audit=audit,
         inbox=inbox or _inbox(config, store),
+        floods=floods or FloodGuard(config.flood),
+        proxies=TrustedProxies(parse_networks(config.trusted_proxies)),
     )
     app.extensions[EXTENSION_KEY] = svc
+    flood_gate.register(app)
 
     @app.while_serving
     async def background() -> AsyncGenerator[None, None]:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from quart import Blueprint, abort, session, websocket
 
 from console.hub import CaseworkerIdentity
+from console.routes.flood_gate import client_address
 from console.services import Services, services
 from console.sessions import signed_in, still_current
 from console.sockets import SocketConnection, greet, run_socket
@@ -124,7 +125,8 @@ async def caseworker_socket() -> None:
     await websocket.accept()
     conn = SocketConnection()
     socket = CaseworkerSocket(svc, who, conn, record.session_version)
+    budget = svc.floods.budget(client_address())
     try:
-        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
+        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s, budget)
     finally:
         socket.close()
