@@ -173,6 +173,8 @@ async def _read(
         except TimeoutError:
             conn.close(CLOSE_IDLE, "no message within three heartbeats")
             return
+        if data is None:  # Quart hands an empty binary frame over as None (found by fuzzing)
+            data = b""
         verdict = Verdict.ACCEPT if budget is None else budget.take(len(data))
         if verdict is Verdict.ACCEPT:
             task = asyncio.create_task(handle(data))

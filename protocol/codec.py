@@ -27,6 +27,10 @@ from protocol.messages import (
 )
 
 T = TypeVar("T")
+MAX_ECHO_CHARS = 40
+"""Longest part of a sender's ``type`` quoted back in an error message."""
+MAX_DETAIL_CHARS = 300
+"""Longest validation detail (field path and reason) in an error message."""
 
 
 class ProtocolError(Exception):
@@ -88,11 +92,20 @@ def _classify(raw: bytes, err: Exception) -> ProtocolError:
             ProtocolError.MALFORMED, "message must be a JSON object with a string 'type'"
         )
     text = str(err)
+    kind = _quoted(obj["type"])
     if "Invalid value" in text and "`$.type`" in text:
         return ProtocolError(
-            ProtocolError.UNKNOWN_TYPE, f"unknown or not allowed message type {obj['type']!r}"
+            ProtocolError.UNKNOWN_TYPE, f"unknown or not allowed message type {kind}"
         )
-    return ProtocolError(ProtocolError.INVALID, f"invalid {obj['type']!r} message: {text}")
+    if len(text) > MAX_DETAIL_CHARS:  # msgspec quotes the offending value (an enum's) whole
+        text = text[:MAX_DETAIL_CHARS] + "..."
+    return ProtocolError(ProtocolError.INVALID, f"invalid {kind} message: {text}")
+
+
+def _quoted(kind: str) -> str:
+    """The sender's ``type`` for an error message, cut short: echoed whole, a 60 KiB type
+    of characters that repr escapes came back as an error over the 64 KiB limit (fuzzing)."""
+    return repr(kind[:MAX_ECHO_CHARS]) + ("..." if len(kind) > MAX_ECHO_CHARS else "")
 
 
 def terminal_decoder() -> Decoder[TerminalToConsole]:

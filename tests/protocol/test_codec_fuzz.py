@@ -44,6 +44,8 @@ def outcome(direction: Direction, data: str | bytes) -> str:
     except ProtocolError as err:
         assert err.code in CODES, f"undocumented code {err.code!r}"
         assert err.message, "a refusal says why"
+        # ... briefly: the message goes back to the sender, a terminal takes 64 KiB at most.
+        assert len(err.message.encode()) < 2048, err.message[:200]
         return err.code
     return OK
 
