@@ -26,6 +26,7 @@ from hypercorn.config import Config as HyperConfig
 from quart import Quart
 
 from console.services import EXTENSION_KEY, Services
+from console.ws_asgi import patch_hypercorn
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ async def serve(app: Quart, binds: list[str], shutdown: asyncio.Event | None = N
     svc = app.extensions[EXTENSION_KEY]
     assert isinstance(svc, Services)
     config = hypercorn_config(binds, svc.config.heartbeat_s)
+    patch_hypercorn()  # a refused oversized message must not break the next (console/ws_asgi.py)
     try:
         await hypercorn_serve(app, config, shutdown_trigger=trigger)
     finally:

@@ -147,11 +147,11 @@ async def test_message_flood_is_closed_and_others_stay_fast(
           f"{len(flood.refused)} handshakes refused")  # fmt: skip
     print(f"second address before: {summary(before)}\nsecond address during: {summary(rtts)}")
     # A flooder that never stops sending may see its connection reset (1006) before it
-    # reads the close frame, and a hello of a new socket may be refused for the address's
-    # spent budget (then its first message is a ping: 4400).
-    assert CLOSE_FLOOD in flood.close_codes, flood.close_codes
+    # reads the close frame (test_a_burst_is_told_and_closed sees the 4429), and a hello of
+    # a new socket may be refused for the address's spent budget (then its first message
+    # is a ping: 4400).
     assert set(flood.close_codes) <= {CLOSE_FLOOD, CLOSE_BAD_HELLO, 1006}, flood.close_codes
-    assert 1 <= len(flood.errors) <= flood.sockets, "each socket is told at most once"
+    assert 1 <= len(flood.errors) <= flood.sockets + flood.seconds, "told once a second at most"
     assert all('"rate_limited"' in e for e in flood.errors), flood.errors[:3]
     assert set(flood.refused) <= {429}, "reconnecting at once runs into the connection limit"
     assert (
@@ -160,8 +160,10 @@ async def test_message_flood_is_closed_and_others_stay_fast(
     )
     budget = LIMITS.address_message_burst + LIMITS.address_messages_per_s * flood.seconds
     assert flood.pongs + flood.sockets <= budget, "nothing beyond the budget reached the hub"
-    assert len(rtts) > 50, "the second client was measured throughout the flood"
-    assert statistics.median(rtts) < 0.05 and max(rtts) < 0.5, summary(rtts)
+    assert len(rtts) >= 10, "the second client was measured throughout the flood"
+    # Typically a median of 1 ms and a maximum under 100 ms; the bounds leave room for a
+    # shared CI machine.
+    assert statistics.median(rtts) < 0.05 and max(rtts) < 1.0, summary(rtts)
     await good.send(Ping(seq=1))
     assert await good.expect(Pong) == Pong(seq=1), "and after it"
     # The console lets go of every connection of the flooder (regression: hypercorn's
@@ -189,6 +191,39 @@ def server_connections(port: int, remote: str) -> list[str]:
             if fields[1] == local and fields[2].startswith(peer + ":") and fields[3] != "06":
                 states.append(fields[3])  # 06 TIME_WAIT holds nothing of ours
     return states
+
+
+async def test_a_burst_is_told_and_closed(console: RunningConsole, seed: Seed) -> None:
+    """Far more than the burst at once: the first refused is answered, then close 4429."""
+    async with session_from(FLOODER) as http:
+        peer, _ = await terminal(http, console, seed.a1)
+        start = time.perf_counter()
+        for n in range(3 * LIMITS.message_burst):
+            await peer.send(Ping(seq=n))
+        pongs, codes = 0, []
+        while True:
+            frame = await peer.ws.receive(timeout=5)
+            if frame.type != aiohttp.WSMsgType.TEXT:
+                break
+            message = peer.decoder.decode(frame.data)
+            pongs += isinstance(message, Pong)
+            codes += [message.code] if isinstance(message, Error) else []
+    refill = LIMITS.messages_per_s * (time.perf_counter() - start)  # tokens back meanwhile
+    assert peer.ws.close_code == CLOSE_FLOOD
+    assert codes == ["rate_limited"] or (len(codes) > 1 and refill > LIMITS.messages_per_s)
+    assert LIMITS.message_burst <= pongs <= LIMITS.message_burst + refill + 1
+    # hypercorn's task for the connection ends too (regression: it waited forever to queue
+    # the rest of the burst for a handler that was gone; console/ws_asgi.py).
+    for _ in range(50):
+        if not hypercorn_connections():
+            break
+        await asyncio.sleep(0.1)
+    assert hypercorn_connections() == 0
+
+
+def hypercorn_connections() -> int:
+    """hypercorn's tasks serving a TCP connection (one each, in this process)."""
+    return sum("_server_callback" in repr(t.get_coro()) for t in asyncio.all_tasks())
 
 
 async def test_sockets_of_one_address_share_a_budget(console: RunningConsole, seed: Seed) -> None:

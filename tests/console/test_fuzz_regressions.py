@@ -14,6 +14,7 @@ import aiohttp
 import pytest
 
 from console import sessions
+from console.server import WS_MAX_MESSAGE_BYTES
 from console.store.fleet import FleetStore
 from protocol.codec import MAX_ECHO_CHARS
 from protocol.messages import MAX_MESSAGE_BYTES, PROTOCOL_VERSION, Error, Hello, Ping, Pong, Welcome
@@ -155,4 +156,22 @@ async def test_deep_json_over_the_socket_is_malformed(
     assert (await peer.expect(Error)).code == "malformed"
     await peer.send(Ping(seq=2))
     assert await peer.expect(Pong) == Pong(seq=2)
+    assert_no_errors(no_errors_logged)
+
+
+async def test_a_text_frame_after_an_oversized_binary_one_logs_no_error(
+    http: aiohttp.ClientSession,
+    console: RunningConsole,
+    seed: Seed,
+    no_errors_logged: pytest.LogCaptureFixture,
+) -> None:
+    """hypercorn kept the refused 1 MiB binary message in its buffer, and the text frame the
+    client sent before reading the close (1009) raised TypeError in hypercorn's connection
+    task: "Unhandled exception in client_connected_cb"."""
+    peer, _ = await terminal(http, console, seed.a1)
+    await peer.ws.send_bytes(b"x" * (WS_MAX_MESSAGE_BYTES + 1))
+    await peer.ws.send_str("{}")
+    frame = await peer.ws.receive(timeout=3)
+    assert frame.type == aiohttp.WSMsgType.CLOSE and peer.ws.close_code == 1009
+    await asyncio.sleep(0.3)
     assert_no_errors(no_errors_logged)
