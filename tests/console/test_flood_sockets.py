@@ -151,7 +151,7 @@ async def test_message_flood_is_closed_and_others_stay_fast(
     # a new socket may be refused for the address's spent budget (then its first message
     # is a ping: 4400).
     assert set(flood.close_codes) <= {CLOSE_FLOOD, CLOSE_BAD_HELLO, 1006}, flood.close_codes
-    assert 1 <= len(flood.errors) <= flood.sockets + flood.seconds, "told once a second at most"
+    assert len(flood.errors) <= flood.sockets + flood.seconds, "told once a second at most"
     assert all('"rate_limited"' in e for e in flood.errors), flood.errors[:3]
     assert set(flood.refused) <= {429}, "reconnecting at once runs into the connection limit"
     assert (
