@@ -38,7 +38,8 @@ from protocol.messages import (
     Welcome,
 )
 from tests.console.conftest import RunningConsole
-from tests.protocol.strategies import CODES, OK, Case, fits
+from tests.protocol.mutations import OK, Case
+from tests.protocol.strategies import CODES, fits
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "protocol.md"
 TERMINAL, CASEWORKER = "terminal", "caseworker"

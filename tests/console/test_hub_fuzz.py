@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
+import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
@@ -210,4 +211,5 @@ class HubMachine(RuleBasedStateMachine):
 
 
 HubMachine.TestCase.settings = settings(deadline=None, stateful_step_count=60)
-test_hub_under_fuzz = HubMachine.TestCase
+LONG_RUN = settings.default.max_examples > 200  # --hypothesis-profile=fuzz: ten minutes here
+test_hub_under_fuzz = pytest.mark.timeout(3600 if LONG_RUN else 120)(HubMachine.TestCase)

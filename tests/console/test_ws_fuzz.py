@@ -2,9 +2,10 @@
 
 Hypothesis generates steps: a terminal or caseworker message of Aldorf's fuzzing sockets,
 valid (naming real calls, queues, colleagues and callbacks of both municipalities, in any
-order) or malformed (tests/protocol/strategies.py), sometimes as the first message of a
-fresh socket, bytes sometimes as a text frame. Each is sent over a real WebSocket of a
-real console (hypercorn, SQLite) and its answer is checked (tests/console/fuzz_world.py).
+order; tests/protocol/strategies.py) or malformed (tests/protocol/mutations.py), sometimes
+as the first message of a fresh socket, bytes sometimes as a text frame. Each is sent over
+a real WebSocket of a real console (hypercorn, SQLite) and its answer is checked
+(tests/console/fuzz_world.py).
 Meanwhile a second terminal and caseworker of Aldorf ping every 50 ms and must keep
 getting quick answers; Bestadt's caseworker and terminal watch for anything of Aldorf.
 Afterwards Bestadt's call is still waiting and is answered, Aldorf's well-behaved pair
@@ -62,7 +63,8 @@ from tests.console.fuzz_world import (
     greet,
 )
 from tests.console.helpers import login
-from tests.protocol.strategies import DIRECTIONS, Case, any_message, malformed
+from tests.protocol.mutations import Case, malformed
+from tests.protocol.strategies import DIRECTIONS, any_message
 
 UNLIMITED = FloodLimits(
     connections_per_min=1e6,

@@ -5,8 +5,9 @@ caseworker, terminal, caseworker page): every valid message of a type it accepts
 round-trips through ``encode`` and its decoder (or is refused as ``too_large`` when it is
 over 64 KiB), and decoding anything at all either returns a message or raises the codec's
 own :class:`ProtocolError` with one of its documented codes, the one the mutation calls
-for. Example counts come from the hypothesis profile (tests/conftest.py): a few hundred in
-``make test``, many more with ``--hypothesis-profile=fuzz``.
+for (tests/protocol/mutations.py). Example counts come from the hypothesis profile
+(tests/conftest.py): a hundred per property in ``make test``, 5,000 with
+``--hypothesis-profile=fuzz``.
 """
 
 from __future__ import annotations
@@ -17,17 +18,14 @@ from hypothesis import strategies as st
 
 from protocol.codec import ProtocolError, encode
 from protocol.messages import MAX_MESSAGE_BYTES
+from tests.protocol.mutations import OK, Case, malformed, nested
 from tests.protocol.strategies import (
     ALL_TYPES,
     CODES,
     DIRECTIONS,
-    OK,
-    Case,
     Direction,
     any_message,
     fits,
-    malformed,
-    nested,
     tag,
 )
 
