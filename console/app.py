@@ -26,6 +26,7 @@ from console.bus import Bus
 from console.bus.choose import make_bus
 from console.bus.http import FORWARDED_BY, forward, needs_owner
 from console.callbacks import CallbackDesk
+from console.client_address import TrustedProxies, parse_networks
 from console.config import ConsoleConfig
 from console.directory import load_directory, refresh_directory, run_directory, safe_color
 from console.documents import FILE_NAME as DOCUMENT_KEY_FILE
@@ -33,6 +34,7 @@ from console.documents import load_cipher
 from console.enroll import Enroller
 from console.errors import ConsoleError
 from console.events import Fanout, discard
+from console.floods import FloodGuard
 from console.hub import Hub
 from console.i18n import Translations, negotiate
 from console.inbox import Inbox
@@ -41,7 +43,7 @@ from console.photos import PhotoStore
 from console.presence import Presence
 from console.retention import Retention
 from console.routes import audit as audit_routes
-from console.routes import caseworker_ws, enroll, health, pages, terminal_ws
+from console.routes import caseworker_ws, enroll, flood_gate, health, pages, terminal_ws
 from console.routes import fleet as fleet_routes
 from console.routes import hours as hours_routes
 from console.routes import inbox as inbox_routes
@@ -63,6 +65,7 @@ from console.store.usage import UsageStore
 from console.throttle import Throttle
 from console.turn import load_turn
 from console.usage import UsageRecorder
+from console.ws_asgi import BoundedWebsocketConnection
 from protocol.messages import MAX_MESSAGE_BYTES
 
 MAX_BODY_BYTES = 64 * 1024
@@ -85,6 +88,7 @@ def create_app(
     callbacks: CallbackDesk | None = None,
     inbox: Inbox | None = None,
     bus: Bus | None = None,
+    floods: FloodGuard | None = None,
 ) -> Quart:
     """Build the console app around the given collaborators."""
     web = config.web_dir
@@ -94,6 +98,7 @@ def create_app(
         static_folder=str(web / "static"),
         static_url_path="/static",
     )
+    app.asgi_websocket_class = BoundedWebsocketConnection  # see console/ws_asgi.py
     app.config.update(
         SECRET_KEY=secret_key,
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
@@ -134,8 +139,11 @@ def create_app(
         audit=audit,
         inbox=inbox or _inbox(config, store),
         bus=bus,
+        floods=floods or FloodGuard(config.flood),
+        proxies=TrustedProxies(parse_networks(config.trusted_proxies)),
     )
     app.extensions[EXTENSION_KEY] = svc
+    flood_gate.register(app)
 
     @app.while_serving
     async def background() -> AsyncGenerator[None, None]:

@@ -19,7 +19,9 @@ from typing import Literal, NoReturn
 
 import msgspec
 
+from console.client_address import parse_networks
 from console.errors import ConfigError
+from console.floods import FloodLimits
 from protocol.messages import IceServer
 
 ENV_PREFIX = "BT_CONSOLE_"
@@ -112,6 +114,14 @@ class ConsoleConfig:
     usage_retention_days: float = 90.0
     """Call records behind the usage figures (times, terminal, queue; no person) are deleted
     this many days after the call."""
+    trusted_proxies: tuple[str, ...] = ()
+    """Reverse proxies (addresses or CIDR networks) whose ``X-Forwarded-For`` names the
+    client (console/client_address.py). None by default: any client could send the header.
+    Behind a proxy, list it, or every client counts as the proxy's address for the flood
+    limits and sign-in throttles. Env: JSON list or comma-separated."""
+    flood: FloodLimits = field(default_factory=FloodLimits)
+    """Per-address limits on new connections and messages (console/floods.py): a TOML table
+    ``[flood]`` with any of its fields, or JSON in ``BT_CONSOLE_FLOOD``."""
 
     @property
     def url(self) -> str:
@@ -160,12 +170,17 @@ def _parse_env(name: str, text: str) -> object:
             return json.loads(text)
         except json.JSONDecodeError as err:
             raise ConfigError(f"{ENV_PREFIX}ICE_SERVERS is not valid JSON: {err}") from err
-    if name == "turn_urls":
+    if name == "flood":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as err:
+            raise ConfigError(f"{ENV_PREFIX}FLOOD is not valid JSON: {err}") from err
+    if name in {"turn_urls", "trusted_proxies"}:
         if text.lstrip().startswith("["):
             try:
                 return json.loads(text)
             except json.JSONDecodeError as err:
-                raise ConfigError(f"{ENV_PREFIX}TURN_URLS is not valid JSON: {err}") from err
+                raise ConfigError(f"{ENV_PREFIX}{name.upper()} is not valid JSON: {err}") from err
         return [url.strip() for url in text.split(",") if url.strip()]
     return text
 
@@ -229,6 +244,12 @@ def _convert(name: str, value: object, source: str) -> object:
             return tuple(msgspec.convert(value, type=list[IceServer]))
         if name in _TURN_FIELDS:
             return _turn_setting(name, value)
+        if name == "trusted_proxies":
+            entries = tuple(msgspec.convert(value, type=list[str]))
+            parse_networks(entries)
+            return entries
+        if name == "flood":
+            return msgspec.convert(value, type=FloodLimits)
     except (ValueError, msgspec.ValidationError) as err:
         raise ConfigError(f"{source}: invalid value for {name}: {value!r}") from err
     raise AssertionError(name)

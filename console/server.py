@@ -8,12 +8,17 @@ hypercorn's WebSocket message limit is lowered from its 16 MiB default to 1 MiB.
 still above the protocol's 64 KiB, so an oversized message reaches the
 app and is answered with a clear ``error`` too_large while the socket stays open; only
 beyond 1 MiB does the transport drop the socket (close 1009) without buffering more.
+
+hypercorn's ``read_timeout`` closes a connection that sends nothing for four heartbeats
+(a minute by default): the app closes silent sockets after three already, so this only
+ends connections the app has closed but the client never did (console/ws_asgi.py).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import signal
 
 from hypercorn.asyncio import serve as hypercorn_serve
@@ -21,6 +26,7 @@ from hypercorn.config import Config as HyperConfig
 from quart import Quart
 
 from console.services import EXTENSION_KEY, Services
+from console.ws_asgi import patch_hypercorn
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +35,11 @@ GRACEFUL_TIMEOUT_S = 5.0
 CLOSE_GOING_AWAY = 1001
 
 
-def hypercorn_config(binds: list[str]) -> HyperConfig:
+def hypercorn_config(binds: list[str], heartbeat_s: float = 15.0) -> HyperConfig:
     """hypercorn settings for the console."""
     cfg = HyperConfig()
     cfg.bind = binds
+    cfg.read_timeout = math.ceil(4 * heartbeat_s)
     cfg.websocket_max_message_size = WS_MAX_MESSAGE_BYTES
     cfg.graceful_timeout = GRACEFUL_TIMEOUT_S
     cfg.errorlog = log
@@ -64,8 +71,12 @@ async def serve(app: Quart, binds: list[str], shutdown: asyncio.Event | None = N
         svc.bus.close_all(CLOSE_GOING_AWAY)
         log.info("shutting down")
 
+    svc = app.extensions[EXTENSION_KEY]
+    assert isinstance(svc, Services)
+    config = hypercorn_config(binds, svc.config.heartbeat_s)
+    patch_hypercorn()  # a refused oversized message must not break the next (console/ws_asgi.py)
     try:
-        await hypercorn_serve(app, hypercorn_config(binds), shutdown_trigger=trigger)
+        await hypercorn_serve(app, config, shutdown_trigger=trigger)
     finally:
         for sig in installed:
             loop.remove_signal_handler(sig)

@@ -16,8 +16,10 @@ from console.audit import AuditLog
 from console.auth import Passwords
 from console.bus import Bus
 from console.callbacks import CallbackDesk
+from console.client_address import TrustedProxies
 from console.config import ConsoleConfig
 from console.enroll import Enroller
+from console.floods import FloodGuard
 from console.hub import Hub
 from console.i18n import Translations
 from console.inbox import Inbox
@@ -53,6 +55,10 @@ class Services:
     """The encrypted case inbox of document photos (console/inbox.py)."""
     bus: Bus
     """How sockets reach the hub: in-process, or the owning instance over Redis (console/bus/)."""
+    floods: FloodGuard
+    """Per-address limits on new connections and messages (console/floods.py)."""
+    proxies: TrustedProxies
+    """Whose X-Forwarded-For names the client (console/client_address.py)."""
     terminal_decoder: Decoder[TerminalToConsole] = field(default_factory=terminal_decoder)
     caseworker_decoder: Decoder[CaseworkerToConsole] = field(default_factory=caseworker_decoder)
     directory_changed: DirectoryChanged = field(default_factory=lambda: DirectoryChanged())

@@ -4,22 +4,29 @@ The hub must never wait on a client, so ``send`` only appends to an outbox and a
 writes it out. A client that lets more than ``max_pending`` messages pile up (a stalled
 browser tab, a dead LTE link not yet timed out) is closed with 1008 instead of growing
 memory without bound. :func:`run_socket` ties the pump to a reader with an idle timeout:
-a socket silent for three heartbeats is closed with 4408.
+a socket silent for three heartbeats is closed with 4408. The reader also spends the
+socket's message budget (console/floods.py) before a frame is decoded: over it, the
+client gets ``error`` rate_limited once, then its frames are dropped, then close 4429.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import math
 from collections import deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any
 
 from quart import Websocket
 
 from console.config import ConsoleConfig
+from console.floods import CLOSE_FLOOD, MessageBudget, Verdict
 from protocol.codec import encode
 from protocol.messages import PROTOCOL_VERSION, Error, Hello, IceServer, Message, Welcome
 
+log = logging.getLogger(__name__)
 CLOSE_BAD_HELLO = 4400
 CLOSE_IDLE = 4408
 CLOSE_TOO_SLOW = 1008
@@ -110,12 +117,21 @@ def greet(
 async def run_socket(
     ws: Websocket,
     conn: SocketConnection,
-    handle: Callable[[str | bytes], Awaitable[None]],
+    handle: Callable[[str | bytes], Coroutine[Any, Any, None]],
     idle_timeout_s: float,
+    budget: MessageBudget | None = None,
 ) -> None:
-    """Read messages into ``handle`` until the client leaves, goes silent or is closed."""
+    """Read messages into ``handle`` until the client leaves, goes silent or is closed.
+
+    A message in hand when the client leaves is handled to the end (at most
+    DRAIN_TIMEOUT_S) before the caller tells the hub the socket is gone: cancelled in the
+    middle of a database call, SQLAlchemy's pool logged "Exception during reset" and the
+    message's effect was half done (found by the fuzz tests: a client that says hello and
+    leaves at once).
+    """
+    inflight: set[asyncio.Task[None]] = set()
     pump = asyncio.create_task(conn.pump(ws))
-    reader = asyncio.create_task(_read(ws, conn, handle, idle_timeout_s))
+    reader = asyncio.create_task(_read(ws, conn, handle, idle_timeout_s, budget, inflight))
     try:
         done, _ = await asyncio.wait({pump, reader}, return_when=asyncio.FIRST_COMPLETED)
         if reader in done:
@@ -128,13 +144,27 @@ async def run_socket(
         for task in (pump, reader):
             task.cancel()
         await asyncio.gather(pump, reader, return_exceptions=True)
+        if inflight:
+            await _finish(inflight)
+
+
+async def _finish(inflight: set[asyncio.Task[None]]) -> None:
+    """Let the message in hand be handled; an error in it is logged, not lost."""
+    done, pending = await asyncio.wait(inflight, timeout=DRAIN_TIMEOUT_S)
+    for task in pending:
+        task.cancel()
+    for task in done:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a message failed after its client left", exc_info=task.exception())
 
 
 async def _read(
     ws: Websocket,
     conn: SocketConnection,
-    handle: Callable[[str | bytes], Awaitable[None]],
+    handle: Callable[[str | bytes], Coroutine[Any, Any, None]],
     idle_timeout_s: float,
+    budget: MessageBudget | None,
+    inflight: set[asyncio.Task[None]],
 ) -> None:
     while not conn.closing:
         try:
@@ -143,4 +173,18 @@ async def _read(
         except TimeoutError:
             conn.close(CLOSE_IDLE, "no message within three heartbeats")
             return
-        await handle(data)
+        if data is None:  # Quart hands an empty binary frame over as None (found by fuzzing)
+            data = b""
+        verdict = Verdict.ACCEPT if budget is None else budget.take(len(data))
+        if verdict is Verdict.ACCEPT:
+            task = asyncio.create_task(handle(data))
+            inflight.add(task)
+            task.add_done_callback(inflight.discard)
+            await asyncio.shield(task)
+        elif verdict is Verdict.REFUSE:
+            wait = max(1, math.ceil(budget.wait())) if budget is not None else 1
+            text = f"too many messages: dropped; slow down (the next is taken in {wait} s)"
+            conn.send(Error(code="rate_limited", message=text))
+        elif verdict is Verdict.CLOSE:
+            conn.close(CLOSE_FLOOD, "too many messages")
+            return

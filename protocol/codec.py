@@ -4,6 +4,11 @@ One decoder per direction, built once: a message that is not JSON, is too large,
 names an unknown ``type`` or a field of the wrong shape becomes a
 :class:`ProtocolError` with a stable ``code`` that the receiver sends back in an
 ``error`` message, instead of an exception escaping into a connection handler.
+
+JSON nested deeper than the interpreter's recursion limit (64 KiB hold 32,768 levels of
+``[[[...]]]``) makes msgspec raise :class:`RecursionError`, not a DecodeError, both in
+the typed decoder (when the tag is not the first key) and in the classification below: it
+is refused as ``malformed`` too (found by tests/protocol/test_codec_fuzz.py).
 """
 
 from __future__ import annotations
@@ -22,6 +27,10 @@ from protocol.messages import (
 )
 
 T = TypeVar("T")
+MAX_ECHO_CHARS = 40
+"""Longest part of a sender's ``type`` quoted back in an error message."""
+MAX_DETAIL_CHARS = 300
+"""Longest validation detail (field path and reason) in an error message."""
 
 
 class ProtocolError(Exception):
@@ -65,7 +74,7 @@ class Decoder(Generic[T]):
             )
         try:
             return self._decoder.decode(raw)  # type: ignore[no-any-return]
-        except (msgspec.DecodeError, UnicodeDecodeError) as err:
+        except (msgspec.DecodeError, UnicodeDecodeError, RecursionError) as err:
             raise _classify(raw, err) from err
 
 
@@ -76,16 +85,27 @@ def _classify(raw: bytes, err: Exception) -> ProtocolError:
     except (msgspec.DecodeError, UnicodeDecodeError):
         # msgspec raises UnicodeDecodeError, not DecodeError, for invalid UTF-8 in a string.
         return ProtocolError(ProtocolError.MALFORMED, "message is not valid JSON")
+    except RecursionError:
+        return ProtocolError(ProtocolError.MALFORMED, "message is nested too deeply")
     if not isinstance(obj, dict) or not isinstance(obj.get("type"), str):
         return ProtocolError(
             ProtocolError.MALFORMED, "message must be a JSON object with a string 'type'"
         )
     text = str(err)
+    kind = _quoted(obj["type"])
     if "Invalid value" in text and "`$.type`" in text:
         return ProtocolError(
-            ProtocolError.UNKNOWN_TYPE, f"unknown or not allowed message type {obj['type']!r}"
+            ProtocolError.UNKNOWN_TYPE, f"unknown or not allowed message type {kind}"
         )
-    return ProtocolError(ProtocolError.INVALID, f"invalid {obj['type']!r} message: {text}")
+    if len(text) > MAX_DETAIL_CHARS:  # msgspec quotes the offending value (an enum's) whole
+        text = text[:MAX_DETAIL_CHARS] + "..."
+    return ProtocolError(ProtocolError.INVALID, f"invalid {kind} message: {text}")
+
+
+def _quoted(kind: str) -> str:
+    """The sender's ``type`` for an error message, cut short: echoed whole, a 60 KiB type
+    of characters that repr escapes came back as an error over the 64 KiB limit (fuzzing)."""
+    return repr(kind[:MAX_ECHO_CHARS]) + ("..." if len(kind) > MAX_ECHO_CHARS else "")
 
 
 def terminal_decoder() -> Decoder[TerminalToConsole]:

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 from quart import Blueprint, abort, session, websocket
 
 from console.hub import CaseworkerIdentity
+from console.routes.flood_gate import client_address
 from console.services import Services, services
 from console.sessions import signed_in, still_current
 from console.sockets import SocketConnection, greet, run_socket
@@ -112,7 +113,9 @@ async def caseworker_socket() -> None:
     svc = services()
     if not same_origin(websocket.headers.get("Origin"), websocket.host):
         abort(403)
-    record = await signed_in(svc.store, session)
+    # A copy: a socket cannot set a cookie, and Quart logs an error for every session
+    # changed during a WebSocket (signed_in refreshes "seen" once a minute; found by fuzzing).
+    record = await signed_in(svc.store, dict(session))
     if record is None:
         abort(401)
     who = CaseworkerIdentity(
@@ -124,7 +127,8 @@ async def caseworker_socket() -> None:
     await websocket.accept()
     conn = SocketConnection()
     socket = CaseworkerSocket(svc, who, conn, record.session_version)
+    budget = svc.floods.budget(client_address())
     try:
-        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
+        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s, budget)
     finally:
         socket.close()

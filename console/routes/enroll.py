@@ -14,6 +14,7 @@ import msgspec
 from quart import Blueprint, Response, jsonify, request
 
 from console.errors import CodeInvalidError, EnrollmentError
+from console.routes.flood_gate import client_address
 from console.services import services
 
 bp = Blueprint("enroll", __name__)
@@ -35,7 +36,7 @@ def api_error(status: int, code: str, message: str) -> tuple[Response, int]:
 async def enroll() -> tuple[Response, int]:
     """Redeem an enrollment code."""
     svc = services()
-    key = f"ip:{request.remote_addr or 'unknown'}"
+    key = f"ip:{client_address()}"
     wait = svc.enroll_throttle.retry_after(key)
     if wait > 0:
         response, status = api_error(

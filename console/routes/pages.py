@@ -20,6 +20,7 @@ from console.audit import Actor
 from console.auth import csrf_token, csrf_valid
 from console.i18n import LANGUAGES
 from console.routes import sso, totp
+from console.routes.flood_gate import client_address
 from console.routes.signin import complete_sign_in, local_path, login_page, say
 from console.services import services
 from console.sessions import LANG_KEY, sign_out, signed_in, start_pending
@@ -50,7 +51,7 @@ async def login() -> Response | WerkzeugResponse:
         return await login_page(403, say("login.error.expired"))
     username = form.get("username", "").strip()
     password = form.get("password", "")
-    keys = (f"user:{username.lower()}", f"ip:{request.remote_addr or 'unknown'}")
+    keys = (f"user:{username.lower()}", f"ip:{client_address()}")
     wait = svc.login_throttle.retry_after(*keys)
     if wait > 0:
         minutes = max(1, math.ceil(wait / 60))

@@ -16,6 +16,7 @@ from quart import Blueprint, abort, websocket
 from console.enroll import credential_matches, split_credential
 from console.errors import StoreError
 from console.hub import TerminalIdentity
+from console.routes.flood_gate import client_address
 from console.services import Services, services
 from console.sockets import SocketConnection, greet, run_socket
 from console.store.fleet import FleetStore
@@ -120,8 +121,10 @@ async def terminal_socket() -> None:
         abort(401)
     await websocket.accept()
     conn = SocketConnection()
-    socket = TerminalSocket(svc, who, conn, websocket.remote_addr)
+    address = client_address()
+    socket = TerminalSocket(svc, who, conn, address)
+    budget = svc.floods.budget(address)
     try:
-        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s)
+        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s, budget)
     finally:
         socket.close()

@@ -17,6 +17,7 @@ from werkzeug.wrappers.response import Response as WerkzeugResponse
 from console import totp
 from console.audit import Actor
 from console.auth import csrf_valid
+from console.routes.flood_gate import client_address
 from console.routes.signin import complete_sign_in, page, say
 from console.services import Services, services
 from console.sessions import pending, sign_out
@@ -65,7 +66,7 @@ async def check_code() -> Response | WerkzeugResponse:
         return _restart()
     if not record.totp_secret:
         return redirect("/login/totp/setup", 303)
-    keys = (f"totp:{record.id}", f"ip:{request.remote_addr or 'unknown'}")
+    keys = (f"totp:{record.id}", f"ip:{client_address()}")
     wait = svc.login_throttle.retry_after(*keys)
     if wait > 0:
         return _retry_after(await page("totp.html", 429, error=_wait_text(wait)), wait)
@@ -102,7 +103,7 @@ async def confirm_setup() -> Response | WerkzeugResponse:
         return _restart()
     if record.totp_secret or not isinstance(secret, str):
         return redirect("/login/totp", 303)
-    keys = (f"totp:{record.id}", f"ip:{request.remote_addr or 'unknown'}")
+    keys = (f"totp:{record.id}", f"ip:{client_address()}")
     wait = svc.login_throttle.retry_after(*keys)
     if wait > 0:
         return _retry_after(await _setup_page(record, 429, _wait_text(wait)), wait)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+
 import aiohttp
 import pytest
 
@@ -89,3 +92,25 @@ async def test_second_connection_replaces_first(
     await second.send(Ping(seq=1))
     assert await second.expect(Pong) == Pong(seq=1)
     assert console.hub.terminals_online == 1
+
+
+async def test_refused_handshakes_on_a_kept_alive_connection_log_no_error(
+    http: aiohttp.ClientSession,
+    console: RunningConsole,
+    seed: Seed,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Regression: aiohttp reused the connection of a 401 for its next handshake, and
+    hypercorn logged "Unhandled exception in client_connected_cb" for each (found by the
+    connection flood test). A refused handshake now says ``Connection: close``."""
+    caplog.set_level(logging.WARNING)
+    for _ in range(4):
+        with pytest.raises(aiohttp.WSServerHandshakeError) as err:
+            await http.ws_connect(f"{console.ws_base}/ws/terminal")
+        assert err.value.status == 401
+        assert err.value.headers is not None
+        assert err.value.headers.get("Connection") == "close"
+    peer, _ = await terminal(http, console, seed.a1)  # the same client still gets in
+    await peer.close()
+    await asyncio.sleep(0.1)
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
