@@ -37,6 +37,7 @@ import aiohttp
 from bench.lib import fleet
 from bench.lib.call_pairs import Pair, Tally, real_sdp
 from bench.lib.figures import emit, median, percentile
+from bench.lib.floods import bench_env
 from bench.lib.processes import cpu_share, sample
 from console.config import load_config
 from tests.e2e.harness import Console
@@ -126,7 +127,12 @@ def main(argv: list[str] | None = None) -> int:
     """Set up the console and the pairs, run the measurement."""
     args = parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        console = Console(Path(tmp) / "console", heartbeat_s=15.0, cpus=str(args.console_cpu))
+        console = Console(
+            Path(tmp) / "console",
+            heartbeat_s=15.0,
+            cpus=str(args.console_cpu),
+            extra_env=bench_env(),
+        )
         people = asyncio.run(seed(load_config(None, console.env).url, args.pairs))
         console.start()
         try:

@@ -43,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.lib import fleet, terminal_swarm
 from bench.lib.figures import emit, median, percentile
+from bench.lib.floods import bench_env
 from bench.lib.processes import LimitError, cpu_share, raise_open_files, rss_bytes, sample
 from console.config import load_config
 from tests.e2e.harness import Console
@@ -158,7 +159,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     with tempfile.TemporaryDirectory() as tmp:
         console = Console(Path(tmp) / "console", heartbeat_s=args.heartbeat,
-                          cpus=str(args.console_cpu))  # fmt: skip
+                          cpus=str(args.console_cpu), extra_env=bench_env())  # fmt: skip
         url = load_config(None, console.env).url
         started = time.monotonic()
 
