@@ -142,3 +142,15 @@ def read_boot_id(paths: BootPaths) -> str:
         return paths.boot_id.read_text(encoding="ascii").strip()
     except OSError as err:
         raise BootConfigError(f"cannot read the boot id from {paths.boot_id}: {err}") from err
+
+
+BOOT_ID = Path("/proc/sys/kernel/random/boot_id")
+"""The kernel's id of this boot: a new one at every power-on."""
+
+
+def current_boot_id(path: Path = BOOT_ID) -> str:
+    """This boot's id, or "" where there is none to read (tests, containers)."""
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except OSError:
+        return ""

@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
                 run_command,
                 timeout_s=args.timeout,
                 settle_s=args.settle,
-                record=paths.update_dir / "confirm.json",
+                record=paths.confirm_record,
             )
         elif args.command == "install":
             install(

@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from appliance.update.autoboot import atomic_write
-from appliance.update.boot import BootInfo
+from appliance.update.boot import BootInfo, current_boot_id
 from appliance.update.errors import InstallError, UpdateError
 from appliance.update.runner import Runner
 
@@ -117,8 +117,14 @@ def confirm(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
     record: Path | None = None,
+    boot_id: str | None = None,
 ) -> str:
-    """Decide this boot: ``normal`` (nothing to do), ``good`` (committed) or ``bad`` (rebooting)."""
+    """Decide this boot: ``normal`` (nothing to do), ``good`` (committed) or ``bad`` (rebooting).
+
+    ``record`` gets the outcome with ``boot_id`` (default: the kernel's), so the installer
+    knows this very boot was confirmed (appliance/update/install.py, :func:`watch`).
+    """
+    this_boot = current_boot_id() if boot_id is None else boot_id
     if not boot.tryboot:
         return "normal"
     log.info("try boot of slot %s: waiting up to %.0f s for %s", boot.slot, timeout_s, UNIT)
@@ -127,7 +133,7 @@ def confirm(
     )
     if healthy:
         result = runner(["rauc", "status", "mark-good"])
-        _record(record, boot, "good" if result.ok else "mark-good-failed", health)
+        _record(record, boot, "good" if result.ok else "mark-good-failed", health, this_boot)
         if not result.ok:
             raise InstallError(
                 f"rauc status mark-good failed ({result.stderr.strip() or result.returncode}); "
@@ -141,7 +147,7 @@ def confirm(
         timeout_s,
         health.describe(),
     )
-    _record(record, boot, "bad", health)
+    _record(record, boot, "bad", health, this_boot)
     marked = runner(["rauc", "status", "mark-bad"])
     if not marked.ok:
         log.error("rauc status mark-bad failed: %s", marked.stderr.strip() or marked.returncode)
@@ -153,11 +159,12 @@ def confirm(
     return "bad"
 
 
-def _record(path: Path | None, boot: BootInfo, outcome: str, health: Health) -> None:
+def _record(path: Path | None, boot: BootInfo, outcome: str, health: Health, boot_id: str) -> None:
     if path is None:
         return
     entry: Mapping[str, object] = {
         "slot": boot.slot,
+        "boot_id": boot_id,
         "outcome": outcome,
         "health": health.describe(),
         "at": datetime.now(UTC).isoformat(timespec="seconds"),

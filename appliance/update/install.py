@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from appliance.update.autoboot import atomic_write
-from appliance.update.boot import BootInfo
+from appliance.update.boot import BootInfo, current_boot_id
 from appliance.update.download import DEFAULT_MAX_BYTES, check_url, fetch, ssl_context
 from appliance.update.errors import InstallError, UpdateError
 from appliance.update.runner import Runner
@@ -51,6 +51,11 @@ class UpdatePaths:
     def bundle(self) -> Path:
         """The downloaded bundle (``.part`` while downloading)."""
         return self.update_dir / "bundle.raucb"
+
+    @property
+    def confirm_record(self) -> Path:
+        """What ``bt-update confirm`` decided about the last try boot."""
+        return self.update_dir / "confirm.json"
 
     @property
     def request(self) -> Path:
@@ -165,13 +170,40 @@ def _record(
 Installer = Callable[[Request], None]
 
 
+def confirmed(record: Path, boot: BootInfo, boot_id: str) -> bool:
+    """Whether ``bt-update confirm`` committed this boot (slot and boot id) as good."""
+    try:
+        entry = json.loads(record.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (
+        isinstance(entry, dict)
+        and bool(boot_id)
+        and entry.get("outcome") == "good"
+        and entry.get("slot") == boot.slot
+        and entry.get("boot_id") == boot_id
+    )
+
+
 def watch(
-    paths: UpdatePaths, *, boot: BootInfo | None, installer: Installer, runner: Runner
+    paths: UpdatePaths,
+    *,
+    boot: BootInfo | None,
+    installer: Installer,
+    runner: Runner,
+    boot_id: str | None = None,
 ) -> str:
-    """Act once on request.json; returns what happened (also recorded in last.json)."""
+    """Act once on request.json; returns what happened (also recorded in last.json).
+
+    During a try boot nothing is installed until ``bt-update confirm`` has committed this
+    very boot (its record names this slot and ``boot_id``, default the kernel's): the other
+    slot is the way back until then.
+    """
     if boot is not None and boot.tryboot:
-        log.info("try boot not confirmed yet: update requests wait for the next boot")
-        return "deferred"
+        this_boot = current_boot_id() if boot_id is None else boot_id
+        if not confirmed(paths.confirm_record, boot, this_boot):
+            log.info("try boot not confirmed yet: the update request waits")
+            return "deferred"
     try:
         raw = _read_bounded(paths.request)
     except FileNotFoundError:

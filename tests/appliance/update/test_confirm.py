@@ -25,6 +25,7 @@ def run(system: FakeSystem, boot: BootInfo = TRY_B, record: Path | None = None) 
         clock=system.clock,
         sleep=system.sleep,
         record=record,
+        boot_id="boot-7",
     )
 
 
@@ -49,6 +50,7 @@ def test_healthy_terminal_is_marked_good(tmp_path: Path) -> None:
     assert 40 <= system.now < 45  # healthy from 30 s, then 10 s of settling
     entry = json.loads(record.read_text())
     assert entry["slot"] == "B" and entry["outcome"] == "good"
+    assert entry["boot_id"] == "boot-7"  # the installer compares it with the running boot
 
 
 def test_never_healthy_is_marked_bad_and_rebooted(tmp_path: Path) -> None:
@@ -88,3 +90,12 @@ def test_systemctl_show_is_parsed() -> None:
     assert health.healthy
     assert not parse_show("").healthy
     assert not parse_show(show("active", "running", "")).healthy
+
+
+def test_boot_id_is_the_kernels_or_empty(tmp_path: Path) -> None:
+    from appliance.update.boot import current_boot_id
+
+    (tmp_path / "boot_id").write_text("5d1c\n")
+    assert current_boot_id(tmp_path / "boot_id") == "5d1c"
+    assert current_boot_id(tmp_path / "missing") == ""
+    assert len(current_boot_id()) == 36  # this machine's /proc

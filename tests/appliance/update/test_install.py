@@ -181,16 +181,49 @@ def test_request_watch_installs_once_per_request(server: Server, paths: UpdatePa
     assert len(rauc.commands) == 2
 
 
-def test_request_watch_waits_during_a_try_boot(server: Server, paths: UpdatePaths) -> None:
+def _confirm_record(paths: UpdatePaths, slot: str, outcome: str, boot_id: str) -> None:
+    paths.update_dir.mkdir(parents=True, exist_ok=True)
+    paths.confirm_record.write_text(
+        json.dumps({"slot": slot, "boot_id": boot_id, "outcome": outcome})
+    )
+
+
+@pytest.mark.parametrize(
+    "record",
+    [
+        None,  # confirm has not decided yet
+        ("B", "bad", "boot-2"),
+        ("B", "good", "boot-1"),  # an earlier try boot of B
+        ("A", "good", "boot-2"),
+    ],
+)
+def test_request_watch_waits_during_an_unconfirmed_try_boot(
+    server: Server, paths: UpdatePaths, record: tuple[str, str, str] | None
+) -> None:
     rauc = FakeRauc()
     write_request(paths, url=f"{server.base}/bundle.raucb")
+    if record is not None:
+        _confirm_record(paths, *record)
     try_boot = BootInfo(partition=3, tryboot=True)
-    assert (
-        watch(paths, boot=try_boot, installer=default_installer(paths, rauc), runner=rauc)
-        == "deferred"
-    )
+    installer = default_installer(paths, rauc)
+    outcome = watch(paths, boot=try_boot, installer=installer, runner=rauc, boot_id="boot-2")
+    assert outcome == "deferred"
     assert rauc.commands == []
     assert not paths.last.exists()
+
+
+def test_request_watch_installs_once_this_try_boot_is_confirmed(
+    server: Server, paths: UpdatePaths
+) -> None:
+    # A terminal runs for weeks after a confirmed update: the next one must not wait for a reboot.
+    rauc = FakeRauc()
+    write_request(paths, url=f"{server.base}/bundle.raucb")
+    _confirm_record(paths, "B", "good", "boot-2")
+    try_boot = BootInfo(partition=3, tryboot=True)
+    installer = default_installer(paths, rauc)
+    outcome = watch(paths, boot=try_boot, installer=installer, runner=rauc, boot_id="boot-2")
+    assert outcome == "installed"
+    assert last(paths)["outcome"] == "installed"
 
 
 @pytest.mark.parametrize(
