@@ -70,6 +70,7 @@ bench: venv
 	$(PY) bench/call_rate.py
 	$(PY) bench/glass_to_glass.py
 	$(PY) bench/daemon_cpu.py
+	$(PY) bench/bus_redis.py
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

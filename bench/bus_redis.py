@@ -24,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import aiohttp
 
 from appliance.credentials import load_credential
+from bench.lib.floods import bench_env
 from console.bus.shared import Mirror, encode_calls, pack_record
 from console.directory import Directory, OfficeSpec, QueueSpec
 from console.hub import Hub, TerminalIdentity
@@ -96,7 +97,10 @@ async def round_trips(peer: Peer) -> list[float]:
 async def forwarding(base: Path) -> None:
     """Round trips on the owner and on the other instance."""
     template = make_template(base / "template")
-    with running_redis(base / "redis") as redis, instances(template, base, redis) as consoles:
+    with (
+        running_redis(base / "redis") as redis,
+        instances(template, base, redis, env=bench_env()) as consoles,
+    ):
         owner = wait_owner(consoles)
         other = next(c for c in consoles if c is not owner)
         credential = load_credential(template.terminal_dirs[0])

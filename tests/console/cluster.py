@@ -86,13 +86,19 @@ def wait_owner(consoles: list[Console], timeout: float = 10) -> Console:
 
 @contextlib.contextmanager
 def instances(
-    template: Template, workdir: Path, redis: RedisServer, n: int = 2
+    template: Template,
+    workdir: Path,
+    redis: RedisServer,
+    n: int = 2,
+    env: dict[str, str] | None = None,
 ) -> Iterator[list[Console]]:
-    """``n`` console processes on a copy of the template, sharing ``redis``."""
+    """``n`` console processes on a copy of the template, sharing ``redis``; ``env``: more
+    ``BT_CONSOLE_*`` settings."""
     data = workdir / "console"
     shutil.copytree(template.console_dir, data)
     consoles = [
-        Console(data, heartbeat_s=5.0, extra_env={"BT_CONSOLE_REDIS_URL": redis.url},
+        Console(data, heartbeat_s=5.0,
+                extra_env={"BT_CONSOLE_REDIS_URL": redis.url, **(env or {})},
                 log_name=f"console-{name}.log")
         for name in "ab"[:n]
     ]  # fmt: skip
