@@ -22,10 +22,7 @@ def replace_file(path: Path, data: bytes, mode: int = 0o644) -> None:
     try:
         try:
             os.fchmod(fd, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            write_synced(fd, data)
         finally:
             os.close(fd)
         os.replace(tmp, path)
@@ -34,6 +31,14 @@ def replace_file(path: Path, data: bytes, mode: int = 0o644) -> None:
             tmp.unlink()
         raise
     fsync_dir(path.parent)
+
+
+def write_synced(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to the open file ``fd`` and fsync it."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
+    os.fsync(fd)
 
 
 def fsync_dir(path: Path) -> None:

@@ -12,7 +12,7 @@ import os
 import shutil
 from pathlib import Path
 
-from appliance.files import fsync_dir
+from appliance.files import fsync_dir, write_synced
 
 
 class Disk:
@@ -34,10 +34,7 @@ class Disk:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
         try:
             os.fchmod(fd, mode)
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
+            write_synced(fd, data)
         finally:
             os.close(fd)
         fsync_dir(path.parent)

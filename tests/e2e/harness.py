@@ -37,6 +37,18 @@ def source_path(env: dict[str, str]) -> str:
     return os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
 
 
+def stop_process(proc: subprocess.Popen[bytes], sig: int = signal.SIGTERM) -> None:
+    """Send ``sig`` to a running server process; SIGKILL it if it is not gone in 10 s."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(sig)
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nobody listens on right now."""
     with socket.socket() as sock:
@@ -136,13 +148,8 @@ class Console:
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
         """Stop the server process (SIGKILL to simulate a crash)."""
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        if self.proc is not None:
+            stop_process(self.proc, sig)
         self.proc = None
 
 
