@@ -48,19 +48,24 @@ class Netns:
         rules = f"flush ruleset\ntable inet bt_test {{\n{body}\n}}\n"
         _run(*self.command(NFT, "-f", "-"), stdin=rules)
 
+    def _drop(self, match: str) -> None:
+        """Drop outside packets (not loopback's) that ``match`` (nft), both ways."""
+        chains = (("in", "input", "iifname"), ("out", "output", "oifname"))
+        self._ruleset(
+            "\n".join(
+                f"  chain {name} {{ type filter hook {hook} priority 0; policy accept;"
+                f' {dev} "lo" accept; {match} drop; }}'
+                for name, hook, dev in chains
+            )
+        )
+
     def cut(self) -> None:
         """Drop every packet to and from the outside (loopback inside keeps working)."""
-        self._ruleset(
-            '  chain in { type filter hook input priority 0; policy accept; iifname "lo" accept; drop; }\n'
-            '  chain out { type filter hook output priority 0; policy accept; oifname "lo" accept; drop; }'
-        )
+        self._drop("")
 
     def block_udp(self) -> None:
         """Drop every UDP packet to and from the outside; TCP passes."""
-        self._ruleset(
-            '  chain in { type filter hook input priority 0; policy accept; iifname "lo" accept; meta l4proto udp drop; }\n'
-            '  chain out { type filter hook output priority 0; policy accept; oifname "lo" accept; meta l4proto udp drop; }'
-        )
+        self._drop("meta l4proto udp")
 
     def restore(self) -> None:
         """Let everything through again."""
