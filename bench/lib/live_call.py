@@ -1,6 +1,6 @@
 """One call running through the whole system, for benches that measure during a call.
 
-Console process, terminal daemon process (:mod:`bench.lib.terminal_process`), and
+Console process, terminal daemon process (:mod:`tests.e2e.terminal_process`), and
 Debian's Chromium with the caseworker's page and the kiosk page, as in the end-to-end
 tests (tests/e2e/harness.py). The citizen's two presses are the kiosk's intents, the
 caseworker answers in the page; the block runs while both pages decode video.
@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from bench.lib.processes import rss_bytes
-from bench.lib.terminal_process import TerminalProcess
 from tests.e2e.harness import (
     PASSWORD,
     Console,
@@ -25,6 +24,7 @@ from tests.e2e.harness import (
     seed_console,
     wait_for,
 )
+from tests.e2e.terminal_process import TerminalProcess
 
 CAMERA_PC = "window.btConsole.pcs.camera"
 """The caseworker page's peer connection of the terminal's camera (aiortc -> Chromium)."""

@@ -90,11 +90,13 @@ class Console:
     """More ``BT_CONSOLE_*`` settings (several instances: ``BT_CONSOLE_REDIS_URL``)."""
     log_name: str = "console.log"
     """Its log in ``data_dir`` (instances sharing a data directory each have their own)."""
+    host: str = "127.0.0.1"
+    """The address it listens on (a namespace's host side for terminals in a namespace)."""
 
     @property
     def url(self) -> str:
         """The console's base URL."""
-        return f"http://127.0.0.1:{self.port}"
+        return f"http://{self.host}:{self.port}"
 
     @property
     def env(self) -> dict[str, str]:
@@ -128,7 +130,7 @@ class Console:
         """Start serving and wait until /healthz answers."""
         log = (self.data_dir / self.log_name).open("ab")
         pinned = ["taskset", "-c", self.cpus] if self.cpus is not None else []
-        serve = ["serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        serve = ["serve", "--host", self.host, "--port", str(self.port)]
         self.proc = subprocess.Popen(
             [*pinned, str(BIN / "bt-console"), *serve],
             env=self.env,
@@ -202,12 +204,16 @@ def running_terminal(console: Console, data_dir: Path, **overrides: Any) -> Iter
 
 
 @contextlib.contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Debian Chromium with fake camera and microphone, via Playwright."""
+def chromium(executable: str | Path = CHROMIUM) -> Iterator[Any]:
+    """A headless Debian Chromium with fake camera and microphone, via Playwright.
+
+    ``executable`` may be a wrapper that starts it elsewhere (:meth:`tests.netns.Netns.wrapper`).
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        browser = pw.chromium.launch(executable_path=str(executable), headless=True,
+                                     args=CHROMIUM_ARGS)  # fmt: skip
         try:
             yield browser
         finally:

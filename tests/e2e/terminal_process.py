@@ -1,9 +1,11 @@
 """The terminal daemon as its own process (``bt-terminal run``), as it runs on a Pi.
 
-The end-to-end tests run the daemon on a thread of the test process so they can press
+Most end-to-end tests run the daemon on a thread of the test process so they can press
 its button (tests/terminal_thread.py). A bench that measures the daemon's CPU and memory
-needs it alone in a process; its button is then the kiosk's own intents
-(``POST /api/call``, ``/api/continue``), which do what the arcade button does.
+needs it alone in a process, and so does a test that puts the terminal in a network
+namespace of its own (:mod:`tests.netns`) to cut its network; its button is then the
+kiosk's own intents (``POST /api/call``, ``/api/continue``), which do what the arcade
+button does. In a namespace the kiosk server (127.0.0.1 there) is asked from inside it.
 """
 
 from __future__ import annotations
@@ -12,12 +14,24 @@ import json
 import os
 import signal
 import subprocess
+import sys
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from tests.e2e.harness import BIN, Console, free_port, get_json, source_path, wait_for
+from tests.netns import Netns
+
+# Asks the kiosk server inside a namespace: method, url, JSON body or "".
+_ASK = """
+import sys, urllib.request
+method, url, body = sys.argv[1:4]
+req = urllib.request.Request(url, data=body.encode() or None, method=method,
+                             headers={"Content-Type": "application/json"})
+with urllib.request.urlopen(req, timeout=5) as resp:
+    sys.stdout.write(resp.read().decode())
+"""
 
 
 @dataclass
@@ -29,6 +43,10 @@ class TerminalProcess:
     camera_size: str = "640x480"
     camera_fps: int = 25
     kiosk_port: int = field(default_factory=free_port)
+    netns: Netns | None = None
+    """Run inside this network namespace; the console is then reached at its host side."""
+    extra_env: dict[str, str] = field(default_factory=dict)
+    """More ``BT_TERMINAL_*`` settings."""
     proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -46,8 +64,13 @@ class TerminalProcess:
         """Simulated parts (synthetic camera and microphone, mock pins), no card reader or
         printer, loopback ICE: what the end-to-end tests run, in the environment."""
         env = dict(os.environ)
+        console_url = self.console.url
+        ice_address = "127.0.0.1"
+        if self.netns is not None:
+            console_url = f"http://{self.netns.host_ip}:{self.console.port}"
+            ice_address = self.netns.inner_ip
         env.update(
-            BT_TERMINAL_CONSOLE_URL=self.console.url,
+            BT_TERMINAL_CONSOLE_URL=console_url,
             BT_TERMINAL_DATA_DIR=str(self.data_dir),
             BT_TERMINAL_KIOSK_PORT=str(self.kiosk_port),
             BT_TERMINAL_PIN_FACTORY="mock",
@@ -57,18 +80,20 @@ class TerminalProcess:
             BT_TERMINAL_AUDIO="synthetic",
             BT_TERMINAL_CARD_READER="none",
             BT_TERMINAL_PRINTER="none",
-            BT_TERMINAL_ICE_HOST_ADDRESSES="127.0.0.1",
+            BT_TERMINAL_ICE_HOST_ADDRESSES=ice_address,
             BT_TERMINAL_ENDED_LINGER_S="0.5",
             PYTHONUNBUFFERED="1",
             PYTHONPATH=source_path(env),
         )
+        env.update(self.extra_env)
         return env
 
     def start(self) -> None:
         """Start the daemon and wait until its kiosk shows it idle (linked to the console)."""
         log = (self.data_dir / "terminal.log").open("ab")
+        argv = [str(BIN / "bt-terminal"), "--log-level", "WARNING", "run"]
         self.proc = subprocess.Popen(
-            [str(BIN / "bt-terminal"), "--log-level", "WARNING", "run"],
+            argv if self.netns is None else self.netns.command(*argv),
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -81,9 +106,33 @@ class TerminalProcess:
             status = self.proc.returncode
             raise RuntimeError(f"bt-terminal exited with {status}:\n{self.log_tail()}")
         try:
-            return str(get_json(self.kiosk_url + "/api/state")["state"])
+            return str(self.ask("GET", "/api/state")["state"])
         except OSError:
             return None
+
+    def ask(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """The kiosk API's JSON answer, asked from wherever the kiosk server listens.
+
+        Raises OSError when it does not answer."""
+        if self.netns is None:
+            if method == "GET":
+                return get_json(self.kiosk_url + path)
+            request = urllib.request.Request(
+                self.kiosk_url + path,
+                data=json.dumps(body or {}).encode(),
+                headers={"Content-Type": "application/json"},
+                method=method,
+            )
+            with urllib.request.urlopen(request, timeout=5) as resp:
+                text = resp.read().decode()
+            return json.loads(text) if text.strip() else None
+        payload = "" if body is None and method == "GET" else json.dumps(body or {})
+        argv = [sys.executable, "-c", _ASK, method, self.kiosk_url + path, payload]
+        done = subprocess.run(self.netns.command(*argv), capture_output=True, text=True,
+                              timeout=15, check=False)  # fmt: skip
+        if done.returncode != 0:
+            raise OSError(f"kiosk API {method} {path}: {done.stderr.strip()[-300:]}")
+        return json.loads(done.stdout) if done.stdout.strip() else None
 
     def log_tail(self, lines: int = 15) -> str:
         """The last lines the daemon logged (warnings and errors), for error messages."""
@@ -97,14 +146,7 @@ class TerminalProcess:
 
     def intent(self, path: str, body: dict[str, Any] | None = None) -> None:
         """POST an intent to the kiosk API, as the kiosk page does."""
-        request = urllib.request.Request(
-            self.kiosk_url + path,
-            data=json.dumps(body or {}).encode(),
-            headers={"Content-Type": "application/json"},
-            method="POST",
-        )
-        with urllib.request.urlopen(request, timeout=5) as resp:
-            resp.read()
+        self.ask("POST", path, body or {})
 
     def stop(self) -> None:
         """SIGTERM (the daemon closes media and pins cleanly), SIGKILL after 15 s."""
