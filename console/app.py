@@ -16,6 +16,7 @@ from datetime import timedelta
 
 import httpx
 from quart import Quart, Response, g, request, session
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from console.api import register as register_api
@@ -32,7 +33,7 @@ from console.directory import load_directory, refresh_directory, run_directory, 
 from console.documents import FILE_NAME as DOCUMENT_KEY_FILE
 from console.documents import load_cipher
 from console.enroll import Enroller
-from console.errors import ConsoleError
+from console.errors import ConsoleError, StoreError
 from console.events import Fanout, discard
 from console.floods import FloodGuard
 from console.hub import Hub
@@ -240,6 +241,17 @@ def create_app(
     @app.errorhandler(ConsoleError)
     async def console_error(err: ConsoleError) -> tuple[dict[str, object], int]:
         return {"error": {"code": err.code, "message": err.message}}, err.status
+
+    @app.errorhandler(SQLAlchemyError)
+    async def database_error(err: SQLAlchemyError) -> tuple[dict[str, object], int, dict[str, str]]:
+        """A store method that let a database error through (an outage, a restart): the
+        request gets 503 with Retry-After like any StoreError, not a 500."""
+        app.logger.warning("database unavailable for %s: %s", request.path, err)
+        unavailable = StoreError("the database is unavailable; try again in a moment")
+        body: dict[str, object] = {
+            "error": {"code": unavailable.code, "message": unavailable.message}
+        }
+        return body, unavailable.status, {"Retry-After": "5"}
 
     assert MAX_MESSAGE_BYTES <= MAX_BODY_BYTES
     return app

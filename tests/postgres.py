@@ -14,6 +14,8 @@ what the console does on PostgreSQL it does without superuser powers. :meth:`Pos
 create_database` copies a migrated template (``CREATE DATABASE ... TEMPLATE``, a file copy
 that takes some 30 ms instead of Alembic's ~1 s), and :meth:`Postgres.drop_database` drops
 it even while a test's engine still holds connections (``WITH (FORCE)``, PostgreSQL 13+).
+:meth:`Postgres.stop` and :meth:`Postgres.start` take the server down and up again on the
+same data, as an operator's restart or a failover does (only on a server of the test's own).
 
 The cluster uses the ``C.UTF-8`` collation: names sort by code point as on SQLite, so the
 same expectations hold on both backends (docs/deploy.md says how ordering follows the
@@ -30,7 +32,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,32 @@ def postgres_bin() -> Path:
     return found[-1].parent
 
 
+class _Server:
+    """The postgres process: started, stopped, started again on the same data."""
+
+    def __init__(self, args: list[str], env: dict[str, str], cwd: Path, log: Path,
+                 as_user: dict[str, Any]) -> None:  # fmt: skip
+        self._args, self._env, self._cwd, self._log, self._as_user = args, env, cwd, log, as_user
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> subprocess.Popen[bytes]:
+        with self._log.open("ab") as log_file:
+            self.proc = subprocess.Popen(self._args, stdout=log_file, stderr=subprocess.STDOUT,
+                                         env=self._env, cwd=self._cwd, **self._as_user)  # fmt: skip
+        return self.proc
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.send_signal(2)  # SIGINT: "fast shutdown", clients are disconnected
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
 @dataclass(frozen=True)
 class Postgres:
     """A running private cluster; databases are made and dropped through ``psql``."""
@@ -59,6 +87,15 @@ class Postgres:
     root: Path
     socket_dir: Path
     log: Path
+    server: _Server = field(repr=False, compare=False)
+
+    def stop(self) -> None:
+        """Fast shutdown: every client connection is closed, the data stays."""
+        self.server.stop()
+
+    def start(self) -> None:
+        """Start again on the same data; return once it accepts connections."""
+        _wait_until_ready(self.server.start(), self)
 
     def url(self, database: str, user: str = CONSOLE_ROLE) -> str:
         """The SQLAlchemy URL (asyncpg over the unix socket) of one database."""
@@ -136,24 +173,17 @@ def running_postgres() -> Iterator[Postgres]:
         "-c", "listen_addresses=", "-c", "fsync=off", "-c", "synchronous_commit=off",
         "-c", "full_page_writes=off", "-c", "max_connections=200", "-c", "TimeZone=UTC",
     ]  # fmt: skip
-    with log.open("wb") as log_file:
-        if user is not None:
-            os.chown(log, user.pw_uid, user.pw_gid)
-        proc = subprocess.Popen(
-            args, stdout=log_file, stderr=subprocess.STDOUT, env=env, cwd=root, **as_user
-        )
-    server = Postgres(bin=bin_dir, root=root, socket_dir=sockets, log=log)
+    log.touch()
+    if user is not None:
+        os.chown(log, user.pw_uid, user.pw_gid)
+    process = _Server(args, env, root, log, as_user)
+    server = Postgres(bin=bin_dir, root=root, socket_dir=sockets, log=log, server=process)
     try:
-        _wait_until_ready(proc, server)
+        server.start()
         server.psql(f"CREATE ROLE {CONSOLE_ROLE} LOGIN")
         yield server
     finally:
-        proc.send_signal(2)  # SIGINT: "fast shutdown", clients are disconnected
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        process.stop()
         shutil.rmtree(root, ignore_errors=True)
 
 

@@ -10,6 +10,10 @@ survives a power cut.
 PostgreSQL (``postgresql+asyncpg://``, several console instances) gets ``pool_pre_ping``:
 after a server restart or failover every pooled connection is dead, and without a ping each
 would fail one request before the pool noticed; the ping costs one round trip per checkout.
+While the server is down or restarting, asyncpg's connect raises plain OSErrors (no socket
+file, connection refused, timeout) that SQLAlchemy passes through unwrapped; they are turned
+into the driver's OperationalError, so every store method's ``except SQLAlchemyError`` sees
+an outage as the database error it is (a StoreError, a 503) and never as a crash.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class Database:
         engine = create_async_engine(url, pool_pre_ping=postgres)
         if parsed.get_backend_name() == "sqlite":
             event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if postgres:
+            event.listen(engine.sync_engine, "do_connect", _connect_errors_as_database_errors)
         return cls(engine)
 
     def session(self) -> AsyncSession:
@@ -71,6 +77,17 @@ class Database:
     async def close(self) -> None:
         """Dispose of the connection pool."""
         await self.engine.dispose()
+
+
+def _connect_errors_as_database_errors(
+    dialect: Any, _record: Any, cargs: Any, cparams: Any
+) -> Any:
+    """Connect as SQLAlchemy would, but an unreachable server raises the driver's
+    OperationalError (which SQLAlchemy wraps) instead of a bare OSError."""
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except OSError as err:
+        raise dialect.loaded_dbapi.OperationalError(f"cannot reach the database: {err}") from err
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
