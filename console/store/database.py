@@ -79,9 +79,7 @@ class Database:
         await self.engine.dispose()
 
 
-def _connect_errors_as_database_errors(
-    dialect: Any, _record: Any, cargs: Any, cparams: Any
-) -> Any:
+def _connect_errors_as_database_errors(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
     """Connect as SQLAlchemy would, but an unreachable server raises the driver's
     OperationalError (which SQLAlchemy wraps) instead of a bare OSError."""
     try:
