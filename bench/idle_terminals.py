@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -45,6 +46,7 @@ from bench.lib import fleet, terminal_swarm
 from bench.lib.figures import emit, median, percentile
 from bench.lib.floods import bench_env
 from bench.lib.processes import LimitError, cpu_share, raise_open_files, rss_bytes, sample
+from console.collector import keep_collections_short
 from console.config import load_config
 from tests.e2e.harness import Console
 
@@ -94,6 +96,7 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
     assert console.proc is not None
     pid = console.proc.pid
     swarm = terminal_swarm.Swarm(console.url, args.heartbeat)
+    collector = asyncio.create_task(keep_collections_short())  # the clients' own pauses
     half = len(credentials) // 2
     async with terminal_swarm.session() as http:
         began = time.monotonic()
@@ -110,6 +113,9 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
         console_after, client_after = sample(pid), sample(os.getpid())
         held = swarm.held
         await terminal_swarm.close(swarm)
+    collector.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await collector
     rtts = swarm.rtts_ms(console_before.wall_s, console_after.wall_s)
     print(f"idle terminals: {len(credentials)} enrolled, {len(swarm.connected)} connected, "
           f"{len(swarm.connect_failures)} refused, {swarm.lost} lost while pinging; "

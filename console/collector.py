@@ -26,11 +26,18 @@ from collections.abc import Awaitable, Callable
 
 log = logging.getLogger(__name__)
 
-FREEZE_EVERY_S = 30.0
-"""Objects alive this long are mostly a socket's own state: stop walking them."""
+FREEZE_EVERY_S = 0.25
+"""Objects alive a quarter of a second are mostly a socket's state or a message's pending
+read: stop walking them. Freezing costs nothing (a list splice); a young collection before it
+would walk the quarter second's objects (at 10,000 terminals a collection every second over
+one second's objects took 20-54 ms, and was the p99), so there is none: cycles that die
+within the interval are still found by the automatic young collections, the rest wait for
+the full one. At 10,000 idle terminals the young collections found no cyclic garbage at all;
+what a closed connection leaves (~40 objects) waits at most ``FULL_EVERY_S``."""
 FULL_EVERY_S = 3600.0
-"""A full collection once an hour frees the cycles of connections closed meanwhile; one
-pause of ~0.5 s per 1,000 connections an hour instead of several every few minutes."""
+"""A full collection once an hour frees the cycles of connections closed meanwhile: one pause
+an hour (0.9 s after 10,000 connections had closed, 375,000 objects freed, on the quiet
+development machine) instead of several of seconds every few minutes."""
 
 
 async def keep_collections_short(
@@ -51,7 +58,6 @@ async def keep_collections_short(
             if clock() - last_full >= full_every_s:
                 full_collection()
                 last_full = clock()
-            gc.collect(1)  # the young garbage first: what is frozen is not collected
             gc.freeze()
     finally:
         gc.unfreeze()

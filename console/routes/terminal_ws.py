@@ -9,8 +9,6 @@ codec refuses is answered with ``error`` and the socket keeps working.
 
 from __future__ import annotations
 
-import logging
-
 from quart import Blueprint, abort, websocket
 
 from console.enroll import credential_matches, split_credential
@@ -24,7 +22,6 @@ from protocol.codec import ProtocolError
 from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Hello, Ping, Pong
 
 bp = Blueprint("terminal_ws", __name__)
-log = logging.getLogger(__name__)
 
 
 async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | None:
