@@ -51,8 +51,9 @@ async def test_survivors_are_frozen_and_the_full_interval_collects_their_cycles(
     gc.collect()
     try:
         task = asyncio.create_task(
-            keep_collections_short(freeze_every_s=30, full_every_s=70, sleep=sleep,
-                                   clock=lambda: now[0])  # fmt: skip
+            keep_collections_short(
+                freeze_every_s=30, full_every_s=70, sleep=sleep, clock=lambda: now[0]
+            )
         )
         found: list[weakref.ref[Cycle]] = []
         await asyncio.sleep(0)  # step 1 runs
