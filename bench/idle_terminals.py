@@ -19,18 +19,31 @@ Usage: ``.venv/bin/python bench/idle_terminals.py [--terminals 10000] [--heartbe
 [--duration 75]``. Needs ``--terminals`` + 1024 open files; the bench raises its own
 limit up to the hard limit (children inherit it) and says so when that is too low.
 
-Measured on the development machine (2 cores shared with an ARM emulator, load 5-9), two
-runs at 10,000: 10,000 and 7,687 held, heartbeat median 4-6 ms but p99 4.7-5.1 s, 44-65
-KiB per connection, the console 40-53 % busy. The slow pongs wait for SQLite: each
-terminal's last_seen write (once a minute) and its connection record are awaited in the
-socket's receive path, and the console logged "database is locked" (5 s busy timeout)
-and an exhausted connection pool.
+The client process holds as many sockets as the console, so it keeps its own garbage
+collections short the same way (console/collector.py): a full collection of its own had
+stalled every client's pong for 0.7 s and been counted against the console.
+
+Measured on the development machine (2 cores shared with other engineers; load average
+0.04-0.85 during these runs), two runs at 10,000: 10,000 held in both, heartbeat median
+0.78 and 0.81 ms, p99 23 and 23.5 ms (goal < 100 ms), 47.9 and 47.6 KiB per
+connection, the console 35 % busy in both, 198 and 183 connects/s, no warnings.
+Before, p99 was 4.7-5.1 s (median 4-6 ms; load 5-9), and one run held only 7,687. Two causes, both
+measured with py-spy and a garbage-collector callback: each terminal's last_seen write and
+connection record were separate SQLite commits awaited in the socket's receive path (5,000
+terminals: p99 7.4 s, "database is locked"), now batched by console/presence.py; then full
+garbage collections over the sockets' ~1.5 million objects held the console's loop for
+2-3 s (p99 2.1-3.1 s at 5,000, load 5-7), now kept short by console/collector.py. The
+machine was quieter for the runs after than before; on the loaded machine the console's main
+thread also waited up to 1.1-1.7 s per second for the core (its schedstat run delay), which no
+change here can remove. What is left: pauses
+of 40-55 ms every few seconds that are not the collector (none over 20 ms in the window).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import re
 import sys
@@ -45,6 +58,7 @@ from bench.lib import fleet, terminal_swarm
 from bench.lib.figures import emit, median, percentile
 from bench.lib.floods import bench_env
 from bench.lib.processes import LimitError, cpu_share, raise_open_files, rss_bytes, sample
+from console.collector import keep_collections_short
 from console.config import load_config
 from tests.e2e.harness import Console
 
@@ -94,6 +108,7 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
     assert console.proc is not None
     pid = console.proc.pid
     swarm = terminal_swarm.Swarm(console.url, args.heartbeat)
+    collector = asyncio.create_task(keep_collections_short())  # the clients' own pauses
     half = len(credentials) // 2
     async with terminal_swarm.session() as http:
         began = time.monotonic()
@@ -110,6 +125,9 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
         console_after, client_after = sample(pid), sample(os.getpid())
         held = swarm.held
         await terminal_swarm.close(swarm)
+    collector.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await collector
     rtts = swarm.rtts_ms(console_before.wall_s, console_after.wall_s)
     print(f"idle terminals: {len(credentials)} enrolled, {len(swarm.connected)} connected, "
           f"{len(swarm.connect_failures)} refused, {swarm.lost} lost while pinging; "

@@ -60,6 +60,7 @@ from console.store.admin_municipality import MunicipalityStore
 from console.store.audit import AuditStore
 from console.store.callbacks import CallbackStore
 from console.store.documents import DocumentStore
+from console.store.fleet import FleetStore
 from console.store.hours import HoursStore
 from console.store.tokens import TokenStore
 from console.store.usage import UsageStore
@@ -129,7 +130,7 @@ def create_app(
         hub=hub,
         passwords=passwords or Passwords(),
         enroller=Enroller(store),
-        presence=Presence(store),
+        presence=Presence(FleetStore(store.db)),
         login_throttle=login_throttle or Throttle(),
         enroll_throttle=enroll_throttle or Throttle(),
         callbacks=callbacks
@@ -148,9 +149,10 @@ def create_app(
 
     @app.while_serving
     async def background() -> AsyncGenerator[None, None]:
-        """Routing timers and reloads, office hours, purges, and the audit and usage writers.
+        """Routing timers and reloads, office hours, purges, and the terminals' contacts,
+        audit and usage writers.
 
-        At shutdown everything else stops first and the two writers last, one task at a
+        At shutdown everything else stops first and the three writers last, one task at a
         time: a reader cancelled mid-query must have let go of SQLite before the writers'
         final flush, or that flush waits out the lock timeout and audit entries are lost.
         """
@@ -167,6 +169,7 @@ def create_app(
             asyncio.create_task(svc.callbacks.run(), name="callback-purge"),
             asyncio.create_task(retention.run(), name="audit-usage-purge"),
             asyncio.create_task(svc.inbox.run(svc.audit), name="document-purge"),
+            asyncio.create_task(svc.presence.run(), name="contact-writer"),
             asyncio.create_task(usage.run(), name="usage-writer"),
             asyncio.create_task(svc.audit.run(), name="audit-writer"),
         ]

@@ -2,15 +2,19 @@
 
 Kept apart from the CLI so the server's lifecycle (what is opened, and closed in which
 order) is in one place: store first, app around it, store closed after hypercorn returns.
+The garbage collector's pauses are kept short here, for the server process only
+(console/collector.py), not in the app factory that tests build many times.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import replace
 
 from console.app import create_app
+from console.collector import keep_collections_short
 from console.config import ConsoleConfig
 from console.migrate import run_migrations
 from console.secret_key import load_secret_key
@@ -39,6 +43,12 @@ async def run_server(
     try:
         app = create_app(config, Store(db), secret_key=load_secret_key(config))
         log.info("console listening on http://%s", bind_address(config.host, config.port))
-        await serve(app, [bind_address(config.host, config.port)], shutdown)
+        collector = asyncio.create_task(keep_collections_short(), name="gc")  # the process's
+        try:
+            await serve(app, [bind_address(config.host, config.port)], shutdown)
+        finally:
+            collector.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await collector
     finally:
         await db.close()

@@ -1,8 +1,11 @@
-"""The background loop of the console's queued writers (audit log, usage records).
+"""The background loop of the console's queued writers (audit log, usage records, terminals'
+last contact and connections).
 
 Each writer queues in memory, sets an event, and has a ``flush`` that writes what is queued
 (keeping it queued on a :class:`~console.errors.StoreError`). This loop flushes whenever
 woken, retries after a database error, and makes one last shielded flush when cancelled.
+``gather_s`` lets writes that come in a steady trickle (thousands of terminals' heartbeats)
+collect for a moment, so one transaction carries many of them instead of one commit each.
 """
 
 from __future__ import annotations
@@ -17,12 +20,19 @@ log = logging.getLogger(__name__)
 
 
 async def write_when_woken(
-    flush: Callable[[], Awaitable[None]], wake: asyncio.Event, what: str, retry_s: float
+    flush: Callable[[], Awaitable[None]],
+    wake: asyncio.Event,
+    what: str,
+    retry_s: float,
+    gather_s: float = 0.0,
 ) -> None:
-    """Flush each time ``wake`` is set, until cancelled; ``what`` names the data in logs."""
+    """Flush each time ``wake`` is set (``gather_s`` later), until cancelled; ``what`` names
+    the data in logs."""
     try:
         while True:
             await wake.wait()
+            if gather_s > 0:
+                await asyncio.sleep(gather_s)
             wake.clear()
             try:
                 await flush()

@@ -36,7 +36,8 @@ async def fleet() -> Response:
     who = await require(Role.SUPERVISOR)
     svc = services()
     rows = await FleetStore(svc.store.db).terminals(who.municipality_id)
-    terminals = [entry(svc.hub, row, svc.presence.last_seen(row.id)) for row in rows]
+    fresh = (svc.presence.fresh(row) for row in rows)  # connections not yet written, too
+    terminals = [entry(svc.hub, row, svc.presence.last_seen(row.id)) for row in fresh]
     return reply(Fleet(now=time.time(), terminals=terminals))
 
 

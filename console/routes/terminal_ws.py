@@ -9,24 +9,19 @@ codec refuses is answered with ``error`` and the socket keeps working.
 
 from __future__ import annotations
 
-import logging
-
 from quart import Blueprint, abort, websocket
 
 from console.enroll import credential_matches, split_credential
-from console.errors import StoreError
 from console.hub import TerminalIdentity
 from console.routes.flood_gate import client_address
 from console.services import Services, services
 from console.sockets import SocketConnection, greet, run_socket
-from console.store.fleet import FleetStore
 from console.turn import terminal_user
 from console.update_offer import offer_at_connect
 from protocol.codec import ProtocolError
 from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Hello, Ping, Pong
 
 bp = Blueprint("terminal_ws", __name__)
-log = logging.getLogger(__name__)
 
 
 async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | None:
@@ -70,11 +65,11 @@ class TerminalSocket:
         except ProtocolError as err:
             self.conn.send(Error(code=err.code, message=err.message))
             return
-        await self.svc.presence.seen(self.who.terminal_id)
+        self.svc.presence.seen(self.who.terminal_id)  # written later, in a batch
         if not self.welcomed:
             self._hello(msg)
             if self.welcomed and isinstance(msg, Hello):
-                await self._record_connection(msg.software)
+                self.svc.presence.connected(self.who.terminal_id, self.remote_addr, msg.software)
                 await offer_at_connect(self.svc, self.who, self.conn, msg.software)
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
@@ -96,15 +91,6 @@ class TerminalSocket:
         if hello is not None:
             self.welcomed = True
             self.svc.bus.connect_terminal(self.who, self.conn, hello.parts, hello.software)
-
-    async def _record_connection(self, software: str) -> None:
-        """Persist the address and software for the fleet view (console/store/fleet.py)."""
-        try:
-            await FleetStore(self.svc.store.db).connected(
-                self.who.terminal_id, self.remote_addr, software
-            )
-        except StoreError as err:  # the fleet view shows the old values; the call goes on
-            log.warning("could not record terminal %s's connection: %s", self.who.terminal_id, err)
 
     def close(self) -> None:
         """Tell the hub the socket is gone."""

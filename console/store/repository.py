@@ -205,16 +205,6 @@ class Store:
         except SQLAlchemyError as err:
             raise StoreError(f"database error: {err}") from err
 
-    async def touch_terminal(self, terminal_id: str, when: datetime) -> None:
-        """Record when a terminal was last heard from."""
-        try:
-            async with self.db.session() as s, s.begin():
-                await s.execute(
-                    update(Terminal).where(Terminal.id == terminal_id).values(last_seen=when)
-                )
-        except SQLAlchemyError as err:
-            raise StoreError(f"database error: {err}") from err
-
 
 async def _municipality(s: AsyncSession, name: str) -> Municipality:
     row = await s.scalar(select(Municipality).where(Municipality.name == name))
