@@ -42,9 +42,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.lib import fleet, terminal_swarm
+from bench.lib.deployment import serving
 from bench.lib.figures import emit, median, percentile
 from bench.lib.floods import bench_env
 from bench.lib.processes import LimitError, cpu_share, raise_open_files, rss_bytes, sample
+from bench.lib.report import emit_core_share, show_failures
 from console.config import load_config
 from tests.e2e.harness import Console
 
@@ -115,8 +117,7 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
           f"{len(swarm.connect_failures)} refused, {swarm.lost} lost while pinging; "
           f"heartbeat {args.heartbeat:g} s for {args.duration:g} s; console on core "
           f"{args.console_cpu}, terminals on {sorted(client_cpus(args.console_cpu))}")  # fmt: skip
-    for failure in sorted(set(swarm.connect_failures))[:5]:
-        print(f"  connect failure: {failure}")
+    show_failures("connect failure", swarm.connect_failures)
     emit("idle_terminals.held", held, "terminals",
          f"goal >= {GOAL_TERMINALS} idle terminals per core")  # fmt: skip
     emit("idle_terminals.heartbeat_median", median(rtts), "ms",
@@ -127,12 +128,8 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
     emit("idle_terminals.memory_per_connection", per_connection, "KiB", WEBSOCKETS_KIB)
     emit("idle_terminals.console_rss", rss_all / 2**20, "MiB",
          f"{held_all} terminals connected")  # fmt: skip
-    emit(
-        "idle_terminals.console_cpu",
-        100 * cpu_share(console_before, console_after),
-        "%",
-        "share of the console's one core while the terminals ping; 100 % = saturated",
-    )
+    emit_core_share("idle_terminals.console_cpu", console_before, console_after,
+                    "the terminals ping")  # fmt: skip
     emit(
         "idle_terminals.client_cpu",
         100 * cpu_share(client_before, client_after),
@@ -170,12 +167,8 @@ def main(argv: list[str] | None = None) -> int:
 
         credentials = asyncio.run(seed())
         print(f"enrolled {len(credentials)} terminals in {time.monotonic() - started:.1f} s")
-        console.start()
-        try:
-            os.sched_setaffinity(0, client_cpus(args.console_cpu))
+        with serving([console], client_cpus(args.console_cpu)):
             asyncio.run(measure(console, credentials, args))
-        finally:
-            console.stop()
     return 0
 
 

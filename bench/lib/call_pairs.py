@@ -110,14 +110,17 @@ class Pair:
         username: str,
         password: str,
         credential: str,
+        terminal_url: str | None = None,
     ) -> None:
-        """Sign the caseworker in, open both sockets and say hello on each."""
+        """Sign the caseworker in, open both sockets and say hello on each; the terminal
+        connects to ``terminal_url`` if given (another instance of the same console)."""
         await sign_in(page_http, console_url, username, password)
         ws_base = console_url.replace("http://", "ws://", 1)
         self._page = await page_http.ws_connect(f"{ws_base}/ws/caseworker", origin=console_url)
         await _hello(self._page, to_caseworker_decoder(), "bench-page")
         self._terminal = await terminal_http.ws_connect(
-            websocket_url(console_url), headers={"Authorization": f"Bearer {credential}"}
+            websocket_url(terminal_url or console_url),
+            headers={"Authorization": f"Bearer {credential}"},
         )
         await _hello(self._terminal, to_terminal_decoder(), "bench-terminal")
 
