@@ -36,6 +36,7 @@ import os
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,7 +50,7 @@ from bench.lib.call_pairs import Pair, Tally, real_sdp
 from bench.lib.deployment import DATABASES, Deployment, databases, deployed
 from bench.lib.figures import emit, median, percentile
 from bench.lib.processes import Sample, cpu_share, sample
-from bench.lib.report import emit_core_share, show_failures
+from bench.lib.report import console_warnings, emit_core_share, show_failures
 from tests.e2e.harness import Console
 
 LAYOUTS = ("split", "mixed")
@@ -138,6 +139,8 @@ class Result:
     cpu: list[tuple[Sample, Sample]] = field(default_factory=list)
     """Per instance (owner first), its CPU before and after the calling."""
     redis_cpu: tuple[Sample, Sample] | None = None
+    warnings: list[Counter[str]] = field(default_factory=list)
+    """Per instance (owner first), the warnings and errors in its log."""
 
     @property
     def rate(self) -> float:
@@ -223,6 +226,11 @@ def report(
         emit(f"{name}.redis_cpu", 100 * cpu_share(*result.redis_cpu), "%",
              "share of one core redis-server used while calling (not pinned)")  # fmt: skip
     emit(f"{name}.errors", len(tally.errors), "errors", "none expected")
+    for role, warnings in zip(roles, result.warnings, strict=True):
+        for message, count in warnings.most_common(3):
+            print(f"  {role} logged {count} x: {message}")
+    emit(f"{name}.console_warnings", sum(sum(w.values()) for w in result.warnings), "lines",
+         "warnings and errors in the instances' logs; none expected")  # fmt: skip
 
 
 def run_phase(phase: Phase, args: argparse.Namespace, new_database: Callable[[str], str],
@@ -231,7 +239,9 @@ def run_phase(phase: Phase, args: argparse.Namespace, new_database: Callable[[st
     url = new_database(f"calls_{phase.name}")
     people = asyncio.run(seed(url, args.pairs))
     with deployed(workdir / phase.name, url, phase.instances, args.console_cpus) as deployment:
-        return asyncio.run(measure(deployment, phase, people, args.duration))
+        result = asyncio.run(measure(deployment, phase, people, args.duration))
+        result.warnings = [console_warnings(c) for c in (deployment.owner, *deployment.others)]
+    return result
 
 
 def main(argv: list[str] | None = None) -> int:

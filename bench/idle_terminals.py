@@ -32,11 +32,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -46,7 +44,7 @@ from bench.lib.deployment import serving
 from bench.lib.figures import emit, median, percentile
 from bench.lib.floods import bench_env
 from bench.lib.processes import LimitError, cpu_share, raise_open_files, rss_bytes, sample
-from bench.lib.report import emit_core_share, show_failures
+from bench.lib.report import console_warnings, emit_core_share, show_failures
 from console.config import load_config
 from tests.e2e.harness import Console
 
@@ -70,18 +68,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.heartbeat <= 0 or args.duration < args.heartbeat:
         parser.error("--duration must cover at least one --heartbeat")
     return args
-
-
-def console_warnings(console: Console) -> Counter[str]:
-    """The console log's warnings and errors, counted by message with ids blanked out."""
-    path = console.data_dir / "console.log"
-    text = path.read_text(errors="replace") if path.exists() else ""
-    found: Counter[str] = Counter()
-    for line in text.splitlines():
-        level = re.search(r" (WARNING|ERROR|CRITICAL) (.*)$", line)
-        if level:
-            found[re.sub(r"\b[\w-]{12}\b|\d+", "#", level.group(0).strip())[:160]] += 1
-    return found
 
 
 def client_cpus(console_cpu: int) -> set[int]:

@@ -40,6 +40,9 @@ from protocol.messages import (
 from tests.console.helpers import csrf_from
 
 LEGS: tuple[Leg, ...] = ("camera", "screen")
+STALL_S = 10.0
+"""A terminal that hears nothing this long gives up (counted as an error): a call the
+console lost must not hold the bench until the socket's heartbeat times out."""
 
 
 @dataclass
@@ -172,7 +175,11 @@ class Pair:
             await self._send(ws, CallRequest())
             answers = 0
             while True:
-                frame = await ws.receive()
+                try:
+                    frame = await ws.receive(timeout=STALL_S)
+                except TimeoutError:
+                    self._tally.errors.append(f"terminal: nothing heard for {STALL_S:g} s")
+                    return
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     self._tally.errors.append(f"terminal socket: {frame.type.name}")
                     return

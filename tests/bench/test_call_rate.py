@@ -43,3 +43,23 @@ def test_the_command_line_takes_instance_counts_and_layouts() -> None:
                   ["--pairs", "0"], ["--console-cpus", "999"]):  # fmt: skip
         with pytest.raises(SystemExit):
             parse_args(wrong)
+
+
+def test_mixed_places_pairs_in_all_four_ways_split_crosses_every_pair() -> None:
+    from pathlib import Path
+
+    from bench.call_rate import phases
+    from bench.lib.deployment import Deployment
+    from tests.e2e.harness import Console
+
+    a, b = Console(Path("a"), port=1), Console(Path("b"), port=2)
+    deployment = Deployment([a, b], owner=b, redis=None)
+    single, split, mixed = phases([1, 2], ["split", "mixed"])
+    assert single.placements(deployment, 4) == [(b, b)] * 4
+    assert (
+        split.placements(deployment, 4) == [(a, b)] * 4
+    )  # pages on the other, terminals on the owner
+    placed = mixed.placements(deployment, 8)
+    assert sorted((page.port, term.port) for page, term in placed) == sorted(
+        [(1, 1), (1, 2), (2, 1), (2, 2)] * 2
+    )
