@@ -24,7 +24,14 @@ when none is (a 2-core machine: the clients share the second instance's core).
 Usage: ``.venv/bin/python bench/call_rate.py [--pairs 20] [--duration 20] [--instances 1,2]
 [--layouts split,mixed] [--database postgresql]``
 
-Measured on the development machine under load: see bench/README.md.
+Measured on the development machine (2 cores shared with an ARM emulator and other work,
+load average 3-7), four runs of 20 pairs for 20 s on PostgreSQL: one instance 77-162
+calls/s (set-up median 105-202 ms, its core 49-84 % busy: it waits on the database);
+two instances split 65-119 calls/s, mixed 111-147 calls/s (0.7-1.9 times one instance's),
+the owner's core 34-82 % busy, the other's 16-53 %, redis-server 1-2 % of a core. With
+only two cores the clients and PostgreSQL share the instances' cores, so the spread is
+the machine's load as much as the console's. In one run the split phase stalled (37
+errors: closed terminal sockets, "not_answered", "no such call of yours").
 """
 
 from __future__ import annotations
