@@ -45,19 +45,19 @@ import argparse
 import asyncio
 import contextlib
 import os
-import re
 import sys
 import tempfile
 import time
-from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.lib import fleet, terminal_swarm
+from bench.lib.deployment import serving
 from bench.lib.figures import emit, median, percentile
 from bench.lib.floods import bench_env
 from bench.lib.processes import LimitError, cpu_share, raise_open_files, rss_bytes, sample
+from bench.lib.report import console_warnings, emit_core_share, show_failures
 from console.collector import keep_collections_short
 from console.config import load_config
 from tests.e2e.harness import Console
@@ -82,18 +82,6 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.heartbeat <= 0 or args.duration < args.heartbeat:
         parser.error("--duration must cover at least one --heartbeat")
     return args
-
-
-def console_warnings(console: Console) -> Counter[str]:
-    """The console log's warnings and errors, counted by message with ids blanked out."""
-    path = console.data_dir / "console.log"
-    text = path.read_text(errors="replace") if path.exists() else ""
-    found: Counter[str] = Counter()
-    for line in text.splitlines():
-        level = re.search(r" (WARNING|ERROR|CRITICAL) (.*)$", line)
-        if level:
-            found[re.sub(r"\b[\w-]{12}\b|\d+", "#", level.group(0).strip())[:160]] += 1
-    return found
 
 
 def client_cpus(console_cpu: int) -> set[int]:
@@ -133,8 +121,7 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
           f"{len(swarm.connect_failures)} refused, {swarm.lost} lost while pinging; "
           f"heartbeat {args.heartbeat:g} s for {args.duration:g} s; console on core "
           f"{args.console_cpu}, terminals on {sorted(client_cpus(args.console_cpu))}")  # fmt: skip
-    for failure in sorted(set(swarm.connect_failures))[:5]:
-        print(f"  connect failure: {failure}")
+    show_failures("connect failure", swarm.connect_failures)
     emit("idle_terminals.held", held, "terminals",
          f"goal >= {GOAL_TERMINALS} idle terminals per core")  # fmt: skip
     emit("idle_terminals.heartbeat_median", median(rtts), "ms",
@@ -145,12 +132,8 @@ async def measure(console: Console, credentials: list[str], args: argparse.Names
     emit("idle_terminals.memory_per_connection", per_connection, "KiB", WEBSOCKETS_KIB)
     emit("idle_terminals.console_rss", rss_all / 2**20, "MiB",
          f"{held_all} terminals connected")  # fmt: skip
-    emit(
-        "idle_terminals.console_cpu",
-        100 * cpu_share(console_before, console_after),
-        "%",
-        "share of the console's one core while the terminals ping; 100 % = saturated",
-    )
+    emit_core_share("idle_terminals.console_cpu", console_before, console_after,
+                    "the terminals ping")  # fmt: skip
     emit(
         "idle_terminals.client_cpu",
         100 * cpu_share(client_before, client_after),
@@ -188,12 +171,8 @@ def main(argv: list[str] | None = None) -> int:
 
         credentials = asyncio.run(seed())
         print(f"enrolled {len(credentials)} terminals in {time.monotonic() - started:.1f} s")
-        console.start()
-        try:
-            os.sched_setaffinity(0, client_cpus(args.console_cpu))
+        with serving([console], client_cpus(args.console_cpu)):
             asyncio.run(measure(console, credentials, args))
-        finally:
-            console.stop()
     return 0
 
 

@@ -40,6 +40,9 @@ from protocol.messages import (
 from tests.console.helpers import csrf_from
 
 LEGS: tuple[Leg, ...] = ("camera", "screen")
+STALL_S = 10.0
+"""A terminal that hears nothing this long gives up (counted as an error): a call the
+console lost must not hold the bench until the socket's heartbeat times out."""
 
 
 @dataclass
@@ -110,14 +113,17 @@ class Pair:
         username: str,
         password: str,
         credential: str,
+        terminal_url: str | None = None,
     ) -> None:
-        """Sign the caseworker in, open both sockets and say hello on each."""
+        """Sign the caseworker in, open both sockets and say hello on each; the terminal
+        connects to ``terminal_url`` if given (another instance of the same console)."""
         await sign_in(page_http, console_url, username, password)
         ws_base = console_url.replace("http://", "ws://", 1)
         self._page = await page_http.ws_connect(f"{ws_base}/ws/caseworker", origin=console_url)
         await _hello(self._page, to_caseworker_decoder(), "bench-page")
         self._terminal = await terminal_http.ws_connect(
-            websocket_url(console_url), headers={"Authorization": f"Bearer {credential}"}
+            websocket_url(terminal_url or console_url),
+            headers={"Authorization": f"Bearer {credential}"},
         )
         await _hello(self._terminal, to_terminal_decoder(), "bench-terminal")
 
@@ -169,7 +175,11 @@ class Pair:
             await self._send(ws, CallRequest())
             answers = 0
             while True:
-                frame = await ws.receive()
+                try:
+                    frame = await ws.receive(timeout=STALL_S)
+                except TimeoutError:
+                    self._tally.errors.append(f"terminal: nothing heard for {STALL_S:g} s")
+                    return
                 if frame.type != aiohttp.WSMsgType.TEXT:
                     self._tally.errors.append(f"terminal socket: {frame.type.name}")
                     return
