@@ -101,9 +101,10 @@ def test_resume_before_the_old_socket_is_noticed(w: World) -> None:
 
 
 def test_reconnect_without_naming_the_call_ends_it(w: World) -> None:
-    term, alice, call_id = answered(w)
+    old, alice, call_id = answered(w)
     back = reconnect(w, T1, None)
     assert back.take() == [Ended(call_id=call_id, reason="terminal_lost")]
+    assert old.closed is not None  # replaced
     assert alice.take() == [Ended(call_id=call_id, reason="terminal_lost")]
 
 
