@@ -58,7 +58,8 @@ class Heartbeat:
 
     def lost(self) -> bool:
         """No pong for two intervals."""
-        return self._clock() - self._last_pong > 2 * self.interval()
+        interval = self.interval()  # first: entering a call restarts the count
+        return self._clock() - self._last_pong > 2 * interval
 
     def silence(self) -> float:
         """Seconds since the last pong (or the switch to the call rate)."""
