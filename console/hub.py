@@ -10,7 +10,8 @@ The WebSocket layer authenticates, decodes and hands messages in; tests drive th
 fake connections. The parts around it: :mod:`console.hub_terminal` (terminals and their
 call requests), :mod:`console.hub_routing` (offers, presence, transfer, timers),
 :mod:`console.hub_desk` (what pages and terminals are shown), :mod:`console.hub_tools`
-(photos, printing, cards).
+(photos, printing, cards), :mod:`console.hub_hold` (an answered call held while its terminal's
+network is away, and resumed).
 
 Measured with ``bench/hub_routing.py`` (1000 municipalities, 10,000 terminals, 3000 pages,
 2000 waiting calls; one core of the build machine): a ``call.request`` with queueing and

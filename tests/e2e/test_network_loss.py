@@ -115,6 +115,7 @@ def cut_until_shown(rig: Rig, artifacts: Path | None = None) -> float:
     rig.kiosk.wait_for_selector("[data-test=reconnecting]", state="visible", timeout=20_000)
     shown = time.monotonic() - cut
     assert rig.kiosk.get_attribute("[data-test=state]", "data-state") == "in-call"
+    assert rig.kiosk.is_disabled("[data-test=chat-send]")  # lines could not be sent now
     rig.anna.wait_for_selector('[data-test=held][data-state="held"]', timeout=20_000)
     held = time.monotonic() - cut
     print(f"\ncut -> kiosk shows 'reconnecting': {shown:.1f} s")

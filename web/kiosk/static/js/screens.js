@@ -235,8 +235,10 @@ export function inCall(s) {
   }
   const key = s.print && PRINT[s.print.status];
   setText($("print-status"), key ? t(key) : "");
-  // The console link was lost mid-call: the call is held while the daemon reconnects.
+  // The console link was lost mid-call: the call is held while the daemon reconnects. Chat
+  // lines typed meanwhile could not be sent, so the chat waits too (what is typed stays).
   $("reconnecting").hidden = !s.reconnecting;
+  $("chat-send").disabled = !!s.reconnecting;
 }
 
 /** The thanks screen: why the call ended, when it was not a normal hang-up. */
