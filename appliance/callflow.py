@@ -16,6 +16,13 @@ A transfer (``call.transferred``) keeps the call id: both media legs close, the 
 waits again (told to whom they are handed) and the next ``call.answered`` for the same id
 negotiates new legs. A call the console ends with ``no_answer`` (it waited past its
 queue's answer limit) leaves the citizen on ``no-answer`` with the callback form.
+
+A lost link mid-call (issue 7) does not end the call when the console holds answered calls
+(``welcome.call_hold_s``): both legs close (their network is gone too, and aiortc has no ICE
+restart), the call stays ``in-call`` with ``reconnecting`` shown, and the link's next hello
+names it. ``call.answered`` for it again means the same caseworker is still there: both legs
+are negotiated afresh. ``call.ended`` for it, or no answer within the hold time, ends it
+with the normal thanks screen.
 """
 
 from __future__ import annotations
@@ -27,13 +34,14 @@ from typing import Literal
 from appliance.calls import Call, LegTasks
 from appliance.desk import Desk
 from appliance.ports import CallTool, Screen, SelfView, Signaling, State, View
-from appliance.timers import LINGER, Timers
+from appliance.timers import LINGER, RECONNECT, Timers
 from protocol.messages import (
     Answered,
     CallCancel,
     CallRequest,
     Ended,
     Hangup,
+    IceServer,
     Queued,
     RtcAnswer,
     RtcOffer,
@@ -146,6 +154,10 @@ class CallFlow:
                     log.warning("call.queued for unknown call %s: cancelling it", call_id)
                     self._finished.add(call_id)
                     await self._signaling.send(CallCancel(call_id=call_id))
+            case Answered(call_id=call_id, caseworker=caseworker, ice_servers=ice) if (
+                state == "in-call" and call is not None and call.held and self.current(call_id)
+            ):
+                self._resumed(call_id, call, caseworker, list(ice))
             case Answered(call_id=call_id, caseworker=caseworker, ice_servers=ice):
                 if state == "queued" and call is not None and call.call_id in (None, call_id):
                     call.call_id = call_id
@@ -197,6 +209,44 @@ class CallFlow:
         self._desk.waiting_started()
         self._set(self._waiting(call))
 
+    async def hold(self, hold_s: float) -> bool:
+        """The link was lost mid-call: close both legs, show ``reconnecting``, and wait up to
+        ``hold_s`` to be resumed; False (nothing done) outside an answered call."""
+        call = self.call
+        if self._state() != "in-call" or call is None or call.call_id is None or hold_s <= 0:
+            return False
+        if call.held:
+            return True  # another failed reconnect attempt: still waiting
+        log.info("link lost in call %s: holding it for up to %.0f s", call.call_id, hold_s)
+        await self.close_media()
+        call.held = True
+        self._set(View("in-call", caseworker=call.caseworker, reconnecting=True))
+        self._timers.start(RECONNECT, hold_s)
+        return True
+
+    def _resumed(self, call_id: str, call: Call, caseworker: str, ice: list[IceServer]) -> None:
+        """The console resumed the held call: same caseworker, both legs afresh."""
+        log.info("call %s resumed with %s", call_id, caseworker)
+        self._timers.cancel(RECONNECT)
+        call.held = False
+        call.caseworker = caseworker
+        call.ice_servers = ice
+        self._set(View("in-call", caseworker=caseworker))
+        self._start_legs(call_id, call)
+
+    async def give_up(self) -> None:
+        """The held call was not resumed in time: end it as the console does."""
+        call = self.call
+        if self._state() == "in-call" and call is not None and call.held and call.call_id:
+            log.info("call %s not resumed in time", call.call_id)
+            await self._signaling.send(Hangup(call_id=call.call_id))
+            await self.end(call.call_id, "terminal_lost")
+
+    @property
+    def held(self) -> bool:
+        """Whether the current call waits to be resumed after a lost link."""
+        return self.call is not None and self.call.held
+
     def _no_answer(self, call_id: str) -> None:
         """The console gave up on the call: no-answer with the callback form, no waiting on."""
         self._finished.add(call_id)
@@ -208,20 +258,20 @@ class CallFlow:
 
     async def send_offer(self, call_id: str, sdp: str) -> None:
         """The camera leg's offer is ready: send it if the call is still on."""
-        if self.current(call_id) and self._state() == "in-call":
+        if self.current(call_id) and self._state() == "in-call" and not self.held:
             await self._signaling.send(RtcOffer(call_id=call_id, leg="camera", sdp=sdp))
 
     async def send_screen_offer(self, sdp: str) -> None:
         """The kiosk page's receive-only offer: send it within the call."""
         call_id = self.call_id
-        if self._state() == "in-call" and call_id is not None:
+        if self._state() == "in-call" and call_id is not None and not self.held:
             await self._signaling.send(RtcOffer(call_id=call_id, leg="screen", sdp=sdp))
         else:
             log.info("screen offer outside a call ignored")
 
     async def media_failed(self, call_id: str, detail: str) -> None:
         """A media leg broke: hang up and end the call."""
-        if self.current(call_id) and self._state() == "in-call":
+        if self.current(call_id) and self._state() == "in-call" and not self.held:
             log.warning("media of call %s failed: %s", call_id, detail)
             await self._signaling.send(Hangup(call_id=call_id))
             await self.end(call_id, "media_failed")
@@ -249,6 +299,9 @@ class CallFlow:
         """End the call: close media, tell the tools, show thanks, start the linger."""
         self._finished.add(call_id)
         self.wants_call = False
+        self._timers.cancel(RECONNECT)
+        if self.call is not None:
+            self.call.held = False
         await self.close_media()
         for tool in self._tools:
             self._legs.spawn(tool.on_call_end(call_id))

@@ -39,6 +39,8 @@ class Call:
     """After ``call.transferred``: the colleague or queue the citizen is handed to."""
     transfer_kind: str | None = None
     """``caseworker`` or ``queue``."""
+    held: bool = False
+    """The link was lost mid-call: media closed, waiting to resume (``call.answered`` again)."""
 
 
 class LegTasks:

@@ -9,7 +9,10 @@ to is still the current one.
 
 States (exact strings): ``idle``, ``queued``, ``in-call``, ``ended``, ``offline``.
 A citizen who was waiting when the link dropped is queued again automatically on
-reconnect: they should not have to notice that the console restarted.
+reconnect: they should not have to notice that the console restarted. A call in progress
+when the link dropped stays ``in-call`` (showing ``reconnecting``) while the console holds
+it (``welcome.call_hold_s``), and is resumed with the same caseworker when the link is back
+(:meth:`CallFlow.hold`); with a console that does not hold calls it ends as before.
 
 The screens around the call (welcome, info, closed, no-answer, thanks, callback-sent)
 and the per-citizen session are the :class:`~appliance.desk.Desk`'s rules; the
@@ -126,6 +129,8 @@ class Coordinator:
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
         self._loop: asyncio.AbstractEventLoop | None = None
         self.link_up = False
+        self.call_hold_s = 0.0
+        """How long the console holds our answered call after a lost link (its welcome)."""
         self.remote_frames_decoded = 0
         self._observers: list[Callable[[View], None]] = []
         self._handling_since: float | None = None
@@ -138,6 +143,12 @@ class Coordinator:
     @property
     def call_id(self) -> str | None:
         """The current call's id once the console named it (logs, journal fields)."""
+        return self.calls.call_id
+
+    def resumable_call(self) -> str | None:
+        """The answered call the link pings fast for and names in its next hello."""
+        if self.state != "in-call":
+            return None
         return self.calls.call_id
 
     def observe(self, callback: Callable[[View], None]) -> None:
@@ -236,6 +247,7 @@ class Coordinator:
             case LinkUp(welcome=welcome):
                 self.link_up = True
                 self.calls.ice_transport_policy = welcome.ice_transport_policy
+                self.call_hold_s = welcome.call_hold_s or 0.0
                 log.info("connected to the console as %s (%s)", welcome.name, welcome.municipality)
                 if self.state == "offline":
                     if self.calls.wants_call:
@@ -246,6 +258,8 @@ class Coordinator:
                 self.link_up = False
                 self.calls.cancel_unnamed = False
                 desk.callback_failed("the console link was lost")
+                if await self.calls.hold(self.call_hold_s):
+                    return  # the call waits to be resumed (CallFlow.hold)
                 await self.calls.close_media()
                 if self.state == "in-call":
                     self.calls.wants_call = False

@@ -274,7 +274,8 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     )
     kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
     link = Link(console_url=config.console_url, credential=credential, software=software(),
-                parts=parts, on_event=post)  # fmt: skip
+                parts=parts, on_event=post,
+                call=lambda: coordinator.resumable_call())  # fmt: skip
     printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
     print_tool = PrintTool(
         printer=printer,

@@ -2,7 +2,13 @@
 
 After connecting, the terminal sends ``hello``, waits for ``welcome``, then pings every
 ``heartbeat_s``; no ``pong`` within 2 x ``heartbeat_s`` (or the socket closing) means
-the link is lost. It then reconnects with exponential backoff and full jitter (delay
+the link is lost. During a call it pings every ``call_heartbeat_s`` instead, so a lost
+network is noticed within seconds (appliance/heartbeat.py), and the ``hello`` of the next
+socket names the call (``resume``) so the console can resume it. While that call is held
+the link retries at least every second and gives a connection attempt 4 s: the network
+coming back must bring the call back within seconds, not after a 10 s connect timeout.
+
+A lost link reconnects with exponential backoff and full jitter (delay
 drawn uniformly from [0, min(max, base * 2**attempt)], reset after a welcome): the
 jitter spreads thousands of terminals reconnecting after a console restart, the small
 base (0.5 s) gets a terminal back within a few seconds of the console returning.
@@ -26,6 +32,7 @@ from typing import Literal
 import aiohttp
 
 from appliance.events import Event, LinkDown, LinkMessage, LinkUp
+from appliance.heartbeat import Heartbeat
 from protocol import PROTOCOL_VERSION, ProtocolError, encode, to_terminal_decoder
 from protocol.messages import (
     MAX_MESSAGE_BYTES,
@@ -40,6 +47,11 @@ from protocol.messages import (
 log = logging.getLogger(__name__)
 
 LinkStatus = Literal["ok", "down", "refused"]
+HELD_RETRY_S = 1.0
+"""Longest pause between connection attempts while a call waits to be resumed."""
+HELD_CONNECT_S = 4.0
+"""A connection attempt's limit while a call waits: a SYN lost to the outage is retried
+by the kernel after 1 and 3 s; a fresh attempt after 4 s is quicker than waiting for 7 s."""
 
 
 def websocket_url(console_url: str) -> str:
@@ -71,7 +83,11 @@ class Link:
         backoff_max_s: float = 30.0,
         welcome_timeout_s: float = 10.0,
         rng: random.Random | None = None,
+        call: Callable[[], str | None] = lambda: None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """``call`` names the answered call the terminal is in (or holds after a loss): it
+        sets the faster ping rate and goes into ``hello.resume``."""
         self._url = websocket_url(console_url)
         self._credential = credential
         self._software = software
@@ -83,7 +99,9 @@ class Link:
         self._rng = rng or random.Random()
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._decoder = to_terminal_decoder()
-        self._last_pong = 0.0
+        self._call = call
+        self._clock = clock
+        self._beat: Heartbeat | None = None
         self.status: LinkStatus = "down"
         self.connects = 0  # successful welcomes, for tests and logs
 
@@ -124,14 +142,17 @@ class Link:
                 else:
                     self.status = "down"
                     delay = self._rng.uniform(0, min(self._max, self._base * 2**attempt))
+                    if self._call() is not None:
+                        delay = min(delay, HELD_RETRY_S)
                 self._on_event(LinkDown(reason))
                 log.info("link down (%s); retrying in %.2f s", reason, delay)
                 await asyncio.sleep(delay)
 
     async def _session(self, session: aiohttp.ClientSession) -> None:
         headers = {"Authorization": f"Bearer {self._credential}"}
+        held = self._call() is not None
         try:
-            async with asyncio.timeout(self._welcome_timeout):
+            async with asyncio.timeout(HELD_CONNECT_S if held else self._welcome_timeout):
                 ws = await session.ws_connect(
                     self._url,
                     headers=headers,
@@ -143,18 +164,25 @@ class Link:
                 raise _Refused from err
             raise
         async with ws:
-            hello = Hello(protocol=PROTOCOL_VERSION, software=self._software, parts=self._parts())
+            hello = Hello(protocol=PROTOCOL_VERSION, software=self._software,
+                          parts=self._parts(), resume=self._call())  # fmt: skip
             await ws.send_str(encode(hello))
             welcome = await self._await_welcome(ws)
             self._ws = ws
             self.status = "ok"
             self.connects += 1
-            self._last_pong = time.monotonic()
+            beat = Heartbeat(
+                idle_s=welcome.heartbeat_s,
+                call_s=welcome.call_heartbeat_s,
+                in_call=lambda: self._call() is not None,
+                clock=self._clock,
+            )
+            self._beat = beat
             self._on_event(LinkUp(welcome))
             # Whichever ends first (socket closed, or heartbeat timed out) ends the session.
             tasks = [
                 asyncio.create_task(self._receive(ws)),
-                asyncio.create_task(self._heartbeat(ws, welcome.heartbeat_s)),
+                asyncio.create_task(self._heartbeat(ws, beat)),
             ]
             try:
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
@@ -190,7 +218,8 @@ class Link:
             if decoded is None:
                 continue
             if isinstance(decoded, Pong):
-                self._last_pong = time.monotonic()
+                if self._beat is not None:
+                    self._beat.pong()
             elif isinstance(decoded, Welcome):
                 log.info("repeated welcome ignored")
             else:
@@ -203,17 +232,18 @@ class Link:
             log.warning("malformed message from the console ignored: %s", err.message)
             return None
 
-    async def _heartbeat(self, ws: aiohttp.ClientWebSocketResponse, interval: float) -> None:
-        interval = max(interval, 0.05)
+    async def _heartbeat(self, ws: aiohttp.ClientWebSocketResponse, beat: Heartbeat) -> None:
         seq = 0
         while not ws.closed:
-            await asyncio.sleep(interval)
-            if time.monotonic() - self._last_pong > 2 * interval:
-                log.warning("no pong for %.1f s: link lost", 2 * interval)
+            await asyncio.sleep(beat.tick())
+            if beat.lost():
+                log.warning("no pong for %.1f s: link lost", beat.silence())
                 return
+            if not beat.ping_due():
+                continue
             seq += 1
             try:
-                await ws.send_str(encode(Ping(seq=seq)))
+                await ws.send_str(encode(Ping(seq=seq, interval_s=beat.interval())))
             except (aiohttp.ClientError, ConnectionError, RuntimeError):
                 return
 

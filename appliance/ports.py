@@ -86,6 +86,9 @@ class View:
     """While a transferred call waits: the colleague's or the queue's name."""
     transfer_kind: str | None = None
     """``caseworker`` or ``queue``."""
+    reconnecting: bool = False
+    """In a call whose console link was lost: the console holds the call while the terminal
+    reconnects; the kiosk shows "connection lost, reconnecting" over the call."""
 
     @property
     def shown(self) -> ScreenName:

@@ -23,7 +23,7 @@ from appliance.callflow import CallFlow
 from appliance.desk import IDLE_SCREENS, Desk
 from appliance.events import TimerFired
 from appliance.ports import ScreenName, State, View
-from appliance.timers import CALLBACK, IDLE, LINGER, NO_ANSWER, Timers
+from appliance.timers import CALLBACK, IDLE, LINGER, NO_ANSWER, RECONNECT, Timers
 from protocol.messages import CallbackAccepted, Chat, Error, OfficeStatus
 
 log = logging.getLogger(__name__)
@@ -132,6 +132,8 @@ class ScreenFlow:
             desk.no_answer = True
         elif event.name == CALLBACK:
             desk.callback_failed("the console did not answer")
+        elif event.name == RECONNECT:
+            await self._calls.give_up()
 
     async def on_message(self, message: object) -> None:
         """Office status, callback replies, chat lines and errors from the console."""

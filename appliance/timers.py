@@ -4,7 +4,8 @@ The coordinator never sleeps: a timer is a background task that posts
 :class:`~appliance.events.TimerFired` with the timer's name and a token. Restarting or
 cancelling a timer bumps its token, so a timer that fires after it was restarted (the
 event was already queued) is recognised as stale with :meth:`Timers.current` and
-ignored. Used for the thanks/callback-sent linger, the idle timeout and ``no_answer_s``.
+ignored. Used for the thanks/callback-sent linger, the idle timeout, ``no_answer_s`` and the time a
+call waits to be resumed after the link was lost.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ LINGER = "linger"
 IDLE = "idle"
 NO_ANSWER = "no-answer"
 CALLBACK = "callback"
+RECONNECT = "reconnect"
 
 
 class Timers:

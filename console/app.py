@@ -112,7 +112,12 @@ def create_app(
         SEND_FILE_MAX_AGE_DEFAULT=timedelta(minutes=5),
     )
     photos = PhotoStore(budget_bytes=config.photo_budget_bytes, grace_s=config.photo_grace_s)
-    hub = hub or Hub(ice_servers=config.ice_servers, photos=photos, turn=load_turn(config))
+    hub = hub or Hub(
+        ice_servers=config.ice_servers,
+        photos=photos,
+        turn=load_turn(config),
+        hold_answered_s=config.call_hold_s,
+    )
     audit = AuditLog(store.db)
     usage = UsageRecorder(UsageStore(store.db))
     events = Fanout(AuditEvents(audit), usage)  # call events -> audit log and usage figures

@@ -64,6 +64,16 @@ class ConsoleConfig:
     heartbeat_s: float = 15.0
     """Clients ping this often; a socket silent for three intervals is closed. 15 s keeps
     NAT bindings of LTE links alive (typical UDP/TCP idle timeouts are 30-60 s)."""
+    call_heartbeat_s: float = 2.0
+    """Terminals ping this often during an answered call (``welcome``), and their socket is
+    closed after three silent intervals: a lost network is then noticed within 4-6 s on the
+    terminal and 6 s here, instead of two or three 15 s heartbeats (issue 7). One small message
+    every 2 s is far below the flood limits (console/floods.py: 20 per second)."""
+    call_hold_s: float = 60.0
+    """How long an answered call is held after its terminal's socket was lost, while the
+    caseworker stays, for the terminal to resume it. A Wi-Fi access point restarting or an LTE
+    modem re-attaching takes 10-40 s; much longer keeps the caseworker from other citizens
+    while the one on hold may already have walked away. 0: the call ends at once."""
     ice_servers: tuple[IceServer, ...] = ()
     """Handed to both sides of a call; empty means host candidates only (LAN, tests)."""
     turn_urls: tuple[str, ...] = ()
@@ -232,7 +242,10 @@ def _convert(name: str, value: object, source: str) -> object:
         if name == "document_retention_days":
             days = float(value) if isinstance(value, int | float | str) else _fail()
             return days if 0 < days <= 3660 else _fail()
-        if name in {"heartbeat_s", "code_ttl_hours"}:
+        if name == "call_hold_s":
+            seconds = float(value) if isinstance(value, int | float | str) else _fail()
+            return seconds if 0 <= seconds <= 3600 else _fail()
+        if name in {"heartbeat_s", "code_ttl_hours", "call_heartbeat_s"}:
             seconds = float(value) if isinstance(value, int | float | str) else _fail()
             return seconds if seconds > 0 else _fail()
         if name == "cookie_secure":

@@ -10,7 +10,8 @@ The WebSocket layer authenticates, decodes and hands messages in; tests drive th
 fake connections. The parts around it: :mod:`console.hub_terminal` (terminals and their
 call requests), :mod:`console.hub_routing` (offers, presence, transfer, timers),
 :mod:`console.hub_desk` (what pages and terminals are shown), :mod:`console.hub_tools`
-(photos, printing, cards).
+(photos, printing, cards), :mod:`console.hub_hold` (an answered call held while its terminal's
+network is away, and resumed).
 
 Measured with ``bench/hub_routing.py`` (1000 municipalities, 10,000 terminals, 3000 pages,
 2000 waiting calls; one core of the build machine): a ``call.request`` with queueing and
@@ -29,6 +30,7 @@ from console.calls import Call, CaseworkerIdentity, Connection, TerminalIdentity
 from console.directory import Directory
 from console.events import CallAnswered, CallEnded, EventSink, discard
 from console.hub_desk import DeskViews
+from console.hub_hold import CallHold
 from console.hub_routing import Routing
 from console.hub_state import HubState
 from console.hub_terminal import CLOSE_REPLACED, TerminalSide
@@ -64,7 +66,7 @@ from protocol.messages import (
 __all__ = ["CLOSE_REPLACED", "Call", "CaseworkerIdentity", "Connection", "Hub", "TerminalIdentity"]
 
 
-class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
+class Hub(TerminalSide, CallHold, CallTools, Routing, DeskViews, HubState):
     """Routes signaling messages; see the module docstring."""
 
     def __init__(
@@ -79,6 +81,7 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
         directory: Directory | None = None,
         turn: TurnCredentials | None = None,
         hold_waiting_s: float = 0.0,
+        hold_answered_s: float = 0.0,
     ) -> None:
         self.ice_servers = list(ice_servers)
         self.turn = turn
@@ -97,6 +100,9 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
         self.hold_waiting_s = hold_waiting_s
         """How long a waiting call keeps its place after its terminal's socket is lost (0: it
         ends at once). Several instances set it so a terminal can reconnect elsewhere."""
+        self.hold_answered_s = hold_answered_s
+        """How long an answered call is held after its terminal's socket was lost, while its
+        caseworker stays (0: it ends at once): the terminal may resume it (``hello.resume``)."""
         self.reset()
 
     def reset(self) -> None:
@@ -117,6 +123,9 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
         self._desk_sent: dict[int, DeskUpdate] = {}
         self._resume: dict[str, str] = {}
         """Terminal id -> the link its answered call was restored with (console/hub_state.py)."""
+        self._last_end: dict[str, tuple[str, EndReason]] = {}
+        """Terminal id -> its last call and why it ended: a terminal that comes back asking to
+        resume a call that ended meanwhile is told the real reason (one entry per terminal)."""
 
     def now(self) -> float:
         """The hub's clock (seconds since the epoch); run_ticks passes it to tick()."""
@@ -304,6 +313,7 @@ class Hub(TerminalSide, CallTools, Routing, DeskViews, HubState):
         self.photos.call_ended(call.call_id)
         self.prints.call_ended(call.call_id)
         ended = Ended(call_id=call.call_id, reason=reason)
+        self._last_end[call.terminal.terminal_id] = (call.call_id, reason)
         terminal = self._terminals.get(call.terminal.terminal_id)
         if terminal is not None:
             terminal[1].send(ended)

@@ -44,6 +44,7 @@ class Routing:
     _queues: CallQueues
     _office_of_terminal: dict[str, int | None]
     hold_waiting_s: float
+    hold_answered_s: float
 
     if TYPE_CHECKING:
 
@@ -268,7 +269,10 @@ class Routing:
         for call in list(self._calls.values()):
             queue = call.queue
             waiting = queue is not None and call.call_id in self._queues
-            if call.away_since is not None and now - call.away_since >= self.hold_waiting_s:
+            hold = self.hold_waiting_s
+            if call.caseworker is not None:
+                hold = max(hold, self.hold_answered_s)
+            if call.away_since is not None and now - call.away_since >= hold:
                 self._end(call, "terminal_lost")  # its terminal did not come back in time
             elif waiting and queue is not None and now - call.queued_at >= queue.answer_limit_s:
                 self._end(call, "no_answer")

@@ -78,6 +78,8 @@ class TerminalSide:
         def _resend_call_state(self, call: Call, conn: Connection) -> None: ...
         def _card_from_parts(self, terminal_id: str, parts: dict[str, str]) -> None: ...
         def _card_status(self, terminal_id: str, card: CardType | None) -> None: ...
+        def _hold(self, call: Call) -> bool: ...
+        def _resume_call(self, who: TerminalIdentity, conn: Connection, resume: str) -> bool: ...
 
     def connect_terminal(
         self,
@@ -86,15 +88,19 @@ class TerminalSide:
         parts: dict[str, str] | None = None,
         software: str = "",
         link: str = "",
+        resume: str | None = None,
     ) -> None:
         """Register a terminal after its hello; a previous connection is closed with 4409.
 
         A call survives the replacement: the terminal may re-send ``call.request`` and gets
         its call back, so a citizen keeps their place across a reconnect. ``link`` names the
         socket across console instances (console/bus/): the same socket registering again
-        with a new owner resumes an answered call.
+        with a new owner resumes an answered call. ``resume`` (``hello.resume``) names the
+        answered call the terminal was in when its previous socket was lost
+        (console/hub_hold.py).
         """
         old = self._terminals.get(who.terminal_id)
+        replaced = old is not None and old[1] is not conn
         if old is not None and old[1] is not conn:
             old[1].close(CLOSE_REPLACED, "replaced by a newer connection")
         self._terminals[who.terminal_id] = (who, conn)
@@ -107,16 +113,23 @@ class TerminalSide:
             self.on_stale()
         if office_id is None or not self._publish_office(office_id):
             self.send_office_status(who.terminal_id)
-        self._back(who, conn, link)
+        if resume is not None and self._resume_call(who, conn, resume):
+            return
+        self._back(who, conn, link, replaced)
 
-    def _back(self, who: TerminalIdentity, conn: Connection, link: str) -> None:
+    def _back(self, who: TerminalIdentity, conn: Connection, link: str, replaced: bool) -> None:
         """A terminal whose call was held (socket lost, or restored from another instance)
         is back. A waiting call: tell it where it stands and offer the call again. An
-        answered call goes on only on the very socket it had (its media never stopped); a
-        terminal that reconnected has ended that call itself, so it ends here too."""
+        answered call it did not ask to resume goes on only on the very socket it had (its
+        media never stopped); a terminal that reconnected without naming it has ended that
+        call itself, so it ends here too (also when its old socket is only replaced now)."""
         call_id = self._call_of_terminal.get(who.terminal_id)
         call = None if call_id is None else self._calls.get(call_id)
-        if call is None or call.away_since is None:
+        if call is None:
+            return
+        if call.away_since is None:
+            if replaced and call.caseworker is not None:
+                self._end(call, "terminal_lost")
             return
         call.away_since = None
         if call.caseworker is not None:
@@ -148,6 +161,8 @@ class TerminalSide:
             call.away_since = self._now()  # keeps its place; tick() ends it if not back
             self._withdraw_all(call)
             return
+        if call.caseworker is not None and self._hold(call):
+            return  # held for hold_answered_s: the terminal may resume it (console/hub_hold.py)
         self._end(call, "terminal_lost")
 
     # --- terminal messages --------------------------------------------------------------

@@ -84,6 +84,8 @@ def greet(
     config: ConsoleConfig,
     upgrade_hint: str,
     ice_servers: Sequence[IceServer] | None = None,
+    call_heartbeat_s: float | None = None,
+    call_hold_s: float | None = None,
 ) -> Hello | None:
     """Check a client's first message: welcome it and return its hello, or refuse and close.
 
@@ -109,6 +111,8 @@ def greet(
             ice_servers=list(config.ice_servers if ice_servers is None else ice_servers),
             heartbeat_s=config.heartbeat_s,
             ice_transport_policy=config.ice_transport_policy,
+            call_heartbeat_s=call_heartbeat_s,
+            call_hold_s=call_hold_s,
         )
     )
     return msg
@@ -118,10 +122,13 @@ async def run_socket(
     ws: Websocket,
     conn: SocketConnection,
     handle: Callable[[str | bytes], Coroutine[Any, Any, None]],
-    idle_timeout_s: float,
+    idle_timeout_s: float | Callable[[], float],
     budget: MessageBudget | None = None,
 ) -> None:
     """Read messages into ``handle`` until the client leaves, goes silent or is closed.
+
+    ``idle_timeout_s`` may be a function, asked before each read: a terminal in a call pings
+    faster and says so (``ping.interval_s``), and its socket is then given up sooner.
 
     A message in hand when the client leaves is handled to the end (at most
     DRAIN_TIMEOUT_S) before the caller tells the hub the socket is gone: cancelled in the
@@ -162,16 +169,17 @@ async def _read(
     ws: Websocket,
     conn: SocketConnection,
     handle: Callable[[str | bytes], Coroutine[Any, Any, None]],
-    idle_timeout_s: float,
+    idle_timeout_s: float | Callable[[], float],
     budget: MessageBudget | None,
     inflight: set[asyncio.Task[None]],
 ) -> None:
     while not conn.closing:
         try:
-            async with asyncio.timeout(idle_timeout_s):  # wait_for can swallow a cancel (3.11)
+            idle = idle_timeout_s() if callable(idle_timeout_s) else idle_timeout_s
+            async with asyncio.timeout(idle):  # wait_for can swallow a cancel (3.11)
                 data = await ws.receive()
         except TimeoutError:
-            conn.close(CLOSE_IDLE, "no message within three heartbeats")
+            conn.close(CLOSE_IDLE, "no message within three heartbeats")  # or three call pings
             return
         if data is None:  # Quart hands an empty binary frame over as None (found by fuzzing)
             data = b""

@@ -66,6 +66,10 @@ class Hello(Message, tag="hello"):
     protocol: int
     software: str
     parts: dict[str, str] = {}
+    resume: str | None = None
+    """(terminal) The answered call this terminal was in when its previous socket was lost:
+    the console resumes it (``call.answered`` again, legs negotiated afresh) if it still holds
+    it for this very terminal, or answers ``call.ended`` for it."""
 
 
 class Welcome(Message, tag="welcome"):
@@ -78,12 +82,21 @@ class Welcome(Message, tag="welcome"):
     heartbeat_s: float
     ice_transport_policy: Literal["all", "relay"] = "all"
     """``relay``: the recipient's browser peer connections use TURN relays only."""
+    call_heartbeat_s: float | None = None
+    """(terminal) Ping this often during an answered call, so a lost network is noticed within
+    a few seconds; the console then closes a socket silent for three of these intervals."""
+    call_hold_s: float | None = None
+    """(terminal) How long the console holds an answered call whose terminal's socket was lost,
+    while its caseworker stays: the terminal may resume it within this time."""
 
 
 class Ping(Message, tag="ping"):
     """Heartbeat from a client; answered with pong carrying the same seq."""
 
     seq: int
+    interval_s: float | None = None
+    """The sender's current ping interval (a terminal pings faster during a call): the console
+    closes a socket silent for three of them (at least 3 s, at most three heartbeats)."""
 
 
 class Pong(Message, tag="pong"):
@@ -224,6 +237,21 @@ class Assigned(Message, tag="call.assigned"):
     queue_name: str | None = None
     language: str | None = None
     transferred_by: str | None = None
+
+
+class CallHeld(Message, tag="call.held"):
+    """The citizen's connection dropped: the console holds the call for ``hold_s`` seconds
+    (from ``since`` on the console's clock) for the terminal to come back (C -> CW)."""
+
+    call_id: str
+    hold_s: float
+    since: float
+
+
+class CallResumed(Message, tag="call.resumed"):
+    """The held call's terminal is back: it offers both legs afresh (C -> CW)."""
+
+    call_id: str
 
 
 # --- queues, presence, routing and transfer ----------------------------------------------
@@ -580,4 +608,6 @@ ConsoleToCaseworker = (
     | CallOffer
     | OfferEnded
     | DeskUpdate
+    | CallHeld
+    | CallResumed
 )

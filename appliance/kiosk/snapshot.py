@@ -48,4 +48,5 @@ def snapshot_of(view: View) -> dict[str, Any]:
         "transfer": None
         if view.transfer_to is None
         else {"to": view.transfer_to, "kind": view.transfer_kind},
+        "reconnecting": view.reconnecting,
     }

@@ -23,9 +23,15 @@ class Bus(Protocol):
     memberships or terminals (the app then reloads its routing directory)."""
 
     def connect_terminal(
-        self, who: TerminalIdentity, conn: Connection, parts: dict[str, str], software: str
+        self,
+        who: TerminalIdentity,
+        conn: Connection,
+        parts: dict[str, str],
+        software: str,
+        resume: str | None = None,
     ) -> None:
-        """A terminal said hello on a socket of this instance."""
+        """A terminal said hello on a socket of this instance (``resume``: the answered call
+        it was in when its previous socket was lost)."""
 
     def from_terminal(self, terminal_id: str, conn: Connection, msg: TerminalToConsole) -> None:
         """One message of a welcomed terminal."""

@@ -46,6 +46,8 @@ class Envelope(msgspec.Struct, kw_only=True, omit_defaults=True):
     caseworker: CaseworkerIdentity | None = None
     parts: dict[str, str] = {}
     software: str = ""
+    resume: str | None = None
+    """``t.hello``: the answered call the terminal asks to resume (protocol ``hello.resume``)."""
     msg: str = ""
     """A protocol message as JSON text."""
     municipality_id: int = 0

@@ -46,12 +46,17 @@ class Forwarder(Owner):
     # --- the Bus interface: sockets of this instance -------------------------------------------
 
     def connect_terminal(
-        self, who: TerminalIdentity, conn: Connection, parts: dict[str, str], software: str
+        self,
+        who: TerminalIdentity,
+        conn: Connection,
+        parts: dict[str, str],
+        software: str,
+        resume: str | None = None,
     ) -> None:
         """Register locally, then with the hub here or on the owner."""
-        sock = self._add(conn, terminal=who, parts=dict(parts), software=software)
+        sock = self._add(conn, terminal=who, parts=dict(parts), software=software, resume=resume)
         if self.is_owner:
-            self.hub.connect_terminal(who, conn, parts, software, sock.conn_id)
+            self.hub.connect_terminal(who, conn, parts, software, sock.conn_id, resume=resume)
             self.changed()
         else:
             self._to_owner(self._hello(sock))

@@ -22,10 +22,15 @@ class LocalBus:
         self.on_directory_changed: Callable[[], None] = lambda: None
 
     def connect_terminal(
-        self, who: TerminalIdentity, conn: Connection, parts: dict[str, str], software: str
+        self,
+        who: TerminalIdentity,
+        conn: Connection,
+        parts: dict[str, str],
+        software: str,
+        resume: str | None = None,
     ) -> None:
         """Register the terminal with the hub."""
-        self.hub.connect_terminal(who, conn, parts, software)
+        self.hub.connect_terminal(who, conn, parts, software, resume=resume)
 
     def from_terminal(self, terminal_id: str, conn: Connection, msg: TerminalToConsole) -> None:
         """Hand the message to the hub."""

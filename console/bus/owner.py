@@ -40,6 +40,7 @@ class LocalSocket:
     caseworker: CaseworkerIdentity | None = None
     parts: dict[str, str] = field(default_factory=dict)
     software: str = ""
+    resume: str | None = None
 
 
 class Owner:
@@ -83,7 +84,7 @@ class Owner:
         kind: Kind = "t.hello" if sock.terminal is not None else "c.hello"
         return Envelope(kind=kind, src=self.instance, conn=sock.conn_id, terminal=sock.terminal,
                         caseworker=sock.caseworker, parts=sock.parts,
-                        software=sock.software)  # fmt: skip
+                        software=sock.software, resume=sock.resume)  # fmt: skip
 
     def _register_local(self, sock: LocalSocket) -> None:
         """Register one of our sockets with our own hub (we just became the owner)."""
@@ -197,7 +198,8 @@ class Owner:
         try:
             if env.kind == "t.hello" and env.terminal is not None and conn is None:
                 conn = self._remote_conn(env)
-                self.hub.connect_terminal(env.terminal, conn, env.parts, env.software, env.conn)
+                self.hub.connect_terminal(env.terminal, conn, env.parts, env.software, env.conn,
+                                          resume=env.resume)  # fmt: skip
             elif env.kind == "c.hello" and env.caseworker is not None and conn is None:
                 self.hub.connect_caseworker(env.caseworker, self._remote_conn(env))
             elif env.kind == "t.msg" and conn is not None:

@@ -9,6 +9,8 @@ codec refuses is answered with ``error`` and the socket keeps working.
 
 from __future__ import annotations
 
+import math
+
 from quart import Blueprint, abort, websocket
 
 from console.enroll import credential_matches, split_credential
@@ -57,6 +59,12 @@ class TerminalSocket:
         self.conn = conn
         self.remote_addr = remote_addr
         self.welcomed = False
+        self.ping_interval_s = svc.config.heartbeat_s
+        """The terminal's current ping interval (faster during a call: ``ping.interval_s``)."""
+
+    def idle_timeout_s(self) -> float:
+        """Three of the terminal's ping intervals, at least 3 s, at most three heartbeats."""
+        return max(3.0, 3 * min(self.ping_interval_s, self.svc.config.heartbeat_s))
 
     async def receive(self, data: str | bytes) -> None:
         """Handle one incoming text or binary frame."""
@@ -73,6 +81,11 @@ class TerminalSocket:
                 await offer_at_connect(self.svc, self.who, self.conn, msg.software)
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
+            interval = msg.interval_s
+            if interval is not None and math.isfinite(interval) and interval > 0:
+                self.ping_interval_s = interval
+            elif interval is None:
+                self.ping_interval_s = self.svc.config.heartbeat_s
         elif isinstance(msg, CallbackRequest):  # the database is async; the hub is not
             await self.svc.callbacks.request(self.who, self.conn, msg)
         else:
@@ -87,10 +100,14 @@ class TerminalSocket:
             config=self.svc.config,
             upgrade_hint=f"this console speaks {PROTOCOL_VERSION}",
             ice_servers=self.svc.hub.ice_servers_for(terminal_user(self.who.terminal_id)),
+            call_heartbeat_s=self.svc.config.call_heartbeat_s,
+            call_hold_s=self.svc.config.call_hold_s,
         )
         if hello is not None:
             self.welcomed = True
-            self.svc.bus.connect_terminal(self.who, self.conn, hello.parts, hello.software)
+            self.svc.bus.connect_terminal(
+                self.who, self.conn, hello.parts, hello.software, resume=hello.resume
+            )
 
     def close(self) -> None:
         """Tell the hub the socket is gone."""
@@ -111,6 +128,6 @@ async def terminal_socket() -> None:
     socket = TerminalSocket(svc, who, conn, address)
     budget = svc.floods.budget(address)
     try:
-        await run_socket(websocket, conn, socket.receive, 3 * svc.config.heartbeat_s, budget)
+        await run_socket(websocket, conn, socket.receive, socket.idle_timeout_s, budget)
     finally:
         socket.close()

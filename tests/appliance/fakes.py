@@ -116,9 +116,15 @@ class FakeIndicator:
 class FakeConsole:
     """A minimal console: /ws/terminal with bearer auth, welcome, pong; restartable."""
 
-    def __init__(self, credential: str = "secret", heartbeat_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        credential: str = "secret",
+        heartbeat_s: float = 0.2,
+        call_heartbeat_s: float | None = None,
+    ) -> None:
         self.credential = credential
         self.heartbeat_s = heartbeat_s
+        self.call_heartbeat_s = call_heartbeat_s
         self.answer_pings = True
         self.received: list[Message] = []
         self.connections = 0
@@ -183,6 +189,7 @@ class FakeConsole:
                             municipality="Musterstadt",
                             ice_servers=[],
                             heartbeat_s=self.heartbeat_s,
+                            call_heartbeat_s=self.call_heartbeat_s,
                         )
                     )
                 )

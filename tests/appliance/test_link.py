@@ -11,7 +11,7 @@ import pytest
 
 from appliance.events import Event, LinkDown, LinkMessage, LinkUp
 from appliance.link import Link, websocket_url
-from protocol.messages import CallRequest, Queued
+from protocol.messages import CallRequest, Hello, Ping, Queued
 from tests.appliance.fakes import FakeConsole, wait_for
 
 
@@ -133,3 +133,38 @@ async def test_refused_credential(console: FakeConsole) -> None:
         # retries, but only at the maximum delay (0.3 s here)
         await asyncio.sleep(0.45)
         assert 1 <= len(rec.of(LinkDown)) <= 3
+
+
+async def test_in_a_call_pings_faster_and_hello_names_the_call() -> None:
+    """During a call the link pings at the console's call rate, gives up after two silent
+    intervals, and its next hello asks to resume the call (issue 7)."""
+    fake = FakeConsole(heartbeat_s=5.0, call_heartbeat_s=0.1)
+    await fake.start()
+    try:
+        rec = Recorder()
+        in_call: list[str] = []
+        link = Link(
+            console_url=fake.url, credential="secret", software="test/1", parts=dict,
+            on_event=rec, backoff_base_s=0.05, backoff_max_s=0.3, rng=random.Random(1),
+            call=lambda: in_call[0] if in_call else None,
+        )  # fmt: skip
+        async with running(link):
+            await wait_for(lambda: rec.of(LinkUp))
+            await asyncio.sleep(0.3)
+            assert "Ping" not in fake.types()  # idle: every 5 s
+            in_call.append("call-7")
+            await wait_for(lambda: fake.types().count("Ping") >= 3, within=1.5)
+            pings = [m for m in fake.received if isinstance(m, Ping)]
+            assert {p.interval_s for p in pings} == {0.1}
+            fake.answer_pings = False
+            loop = asyncio.get_running_loop()
+            cut = loop.time()
+            await wait_for(lambda: rec.of(LinkDown), within=2)
+            noticed = loop.time() - cut
+            assert noticed < 1.0  # 2 x 0.1 s plus the loop's tick, not 2 x 5 s
+            fake.answer_pings = True
+            await wait_for(lambda: len(rec.of(LinkUp)) == 2, within=3)
+            hellos = [m for m in fake.received if isinstance(m, Hello)]
+            assert [h.resume for h in hellos] == [None, "call-7"]
+    finally:
+        await fake.stop()

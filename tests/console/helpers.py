@@ -96,13 +96,16 @@ class Peer:
 
 
 async def terminal(
-    http: aiohttp.ClientSession, console: RunningConsole, credential: str
+    http: aiohttp.ClientSession,
+    console: RunningConsole,
+    credential: str,
+    resume: str | None = None,
 ) -> tuple[Peer, Welcome]:
     ws = await http.ws_connect(
         f"{console.ws_base}/ws/terminal", headers={"Authorization": f"Bearer {credential}"}
     )
     peer = Peer(ws, caseworker=False)
-    await peer.send(Hello(protocol=PROTOCOL_VERSION, software="test-terminal"))
+    await peer.send(Hello(protocol=PROTOCOL_VERSION, software="test-terminal", resume=resume))
     welcome = await peer.expect(Welcome)
     peer.office.append(await peer.expect(OfficeStatus))  # always right after welcome
     return peer, welcome

@@ -174,3 +174,60 @@ async def test_websocket_handshakes_need_credentials(
             else:
                 await ws.close()
                 raise AssertionError(f"{path} opened with {headers}")
+
+
+async def test_a_terminal_cannot_resume_another_terminals_call(
+    console: RunningConsole, seed: Seed, http: aiohttp.ClientSession
+) -> None:
+    """A held call (its terminal's socket lost mid-call) is resumed only by its own terminal:
+    another terminal of the same or another municipality naming it in ``hello.resume`` is
+    told it ended, exactly as for a made-up id, and the call stays held (issue 7)."""
+    from protocol.messages import (
+        Answer,
+        Answered,
+        Assigned,
+        CallHeld,
+        CallRequest,
+        CallResumed,
+        Ended,
+        Message,
+        Queued,
+    )
+    from tests.console.helpers import Peer, caseworker, terminal
+
+    async def until(peer: Peer, cls: type[Message]) -> Message:
+        for _ in range(20):
+            msg = await peer.recv()
+            if isinstance(msg, cls):
+                return msg
+        raise AssertionError(f"no {cls.__name__}")
+
+    console.hub.hold_answered_s = 60.0
+    a1, welcome = await terminal(http, console, seed.a1)
+    assert welcome.call_heartbeat_s == 2.0 and welcome.call_hold_s is not None
+    alice_http, alice, _ = await caseworker(console, "alice")
+    others: list[Peer] = []
+    try:
+        await a1.send(CallRequest())
+        call_id = (await a1.expect(Queued)).call_id
+        await alice.send(Answer(call_id=call_id))
+        await until(alice, Assigned)
+        await a1.close()
+        held = await until(alice, CallHeld)
+        assert isinstance(held, CallHeld) and held.call_id == call_id
+        for credential in (seed.a2, seed.b1):
+            other, _ = await terminal(http, console, credential, resume=call_id)
+            others.append(other)
+            assert await other.expect(Ended) == Ended(call_id=call_id, reason="terminal_lost")
+        await alice.silent(0.3)  # no call.resumed: nobody took the call over
+        call = console.hub.call(call_id)
+        assert call is not None and call.away_since is not None
+        back, _ = await terminal(http, console, seed.a1, resume=call_id)
+        others.append(back)
+        answered = await back.expect(Answered)
+        assert answered.call_id == call_id
+        assert await until(alice, CallResumed) == CallResumed(call_id=call_id)
+    finally:
+        for peer in (alice, *others):
+            await peer.close()
+        await alice_http.close()

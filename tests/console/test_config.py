@@ -69,3 +69,15 @@ def test_throttle_doubles_and_resets() -> None:
     assert t.retry_after("k") == 900
     t.reset("k")
     assert t.retry_after("k") == 0
+
+
+def test_call_hold_and_call_heartbeat() -> None:
+    defaults = load_config(env={})
+    assert (defaults.call_hold_s, defaults.call_heartbeat_s) == (60.0, 2.0)
+    env = {"BT_CONSOLE_CALL_HOLD_S": "0", "BT_CONSOLE_CALL_HEARTBEAT_S": "1.5"}
+    cfg = load_config(env=env)
+    assert (cfg.call_hold_s, cfg.call_heartbeat_s) == (0.0, 1.5)  # 0: ends at once, as before
+    for bad in ({"BT_CONSOLE_CALL_HOLD_S": "-1"}, {"BT_CONSOLE_CALL_HOLD_S": "7200"},
+                {"BT_CONSOLE_CALL_HEARTBEAT_S": "0"}):  # fmt: skip
+        with pytest.raises(ConfigError):
+            load_config(env=bad)

@@ -114,3 +114,20 @@ async def test_refused_handshakes_on_a_kept_alive_connection_log_no_error(
     await peer.close()
     await asyncio.sleep(0.1)
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
+
+
+async def test_a_terminal_pinging_faster_in_a_call_is_given_up_sooner(
+    console: RunningConsole, seed: Seed, http: aiohttp.ClientSession
+) -> None:
+    """A terminal that announces a 0.5 s ping interval (in a call) and then goes silent is
+    closed after 3 s (three intervals, at least 3 s), not after three 15 s heartbeats."""
+    peer, _ = await terminal(http, console, seed.a1)
+    await peer.send(Ping(seq=1, interval_s=0.5))
+    assert await peer.expect(Pong) == Pong(seq=1)
+    loop = asyncio.get_running_loop()
+    silent_since = loop.time()
+    frame = await peer.ws.receive(timeout=10)
+    closed_after = loop.time() - silent_since
+    assert frame.type in (aiohttp.WSMsgType.CLOSE, aiohttp.WSMsgType.CLOSED), frame
+    assert peer.ws.close_code == 4408 or frame.data == 4408, frame
+    assert 2.5 <= closed_after <= 5.0, closed_after

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -209,15 +209,27 @@ def chromium(executable: str | Path = CHROMIUM) -> Iterator[Any]:
 
     ``executable`` may be a wrapper that starts it elsewhere (:meth:`tests.netns.Netns.wrapper`).
     """
+    with chromiums(executable) as (browser,):
+        yield browser
+
+
+@contextlib.contextmanager
+def chromiums(*executables: str | Path, args: Sequence[str] = ()) -> Iterator[list[Any]]:
+    """One headless Chromium per executable, from one Playwright (its sync API cannot be
+    started twice in a thread): e.g. a kiosk inside a namespace and a caseworker outside.
+    ``args`` are added to CHROMIUM_ARGS."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(executable), headless=True,
-                                     args=CHROMIUM_ARGS)  # fmt: skip
+        browsers: list[Any] = []
         try:
-            yield browser
+            for executable in executables:
+                browsers.append(pw.chromium.launch(executable_path=str(executable), headless=True,
+                                                   args=[*CHROMIUM_ARGS, *args]))  # fmt: skip
+            yield browsers
         finally:
-            browser.close()
+            for browser in browsers:
+                browser.close()
 
 
 def login(page: Any, console_url: str, username: str, password: str, language: str = "de") -> None:

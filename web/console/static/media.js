@@ -5,6 +5,8 @@
  *   screen: the terminal's kiosk browser offers recvonly audio+video -> we send our camera
  *           and microphone on it.
  * The caseworker's own stream is shown in local-video (mute.js reads it from there).
+ * A new offer for a leg replaces its connection: after a transfer, or when a terminal that lost
+ * its network resumes the call (held.js) and offers both legs afresh.
  */
 (function () {
   "use strict";
@@ -18,6 +20,7 @@
   var el = { remote: $("remote-video"), local: $("local-video") };
   var localStream = null;
   var remoteStream = null;
+  api.mediaStateListeners = []; // called with (leg, connectionState) of the current connections
 
   async function start() {
     if (localStream) { return; }
@@ -73,7 +76,14 @@
     if (api.pcs[leg]) { api.pcs[leg].close(); }
     var pc = new RTCPeerConnection({ iceServers: iceServers(call), iceTransportPolicy: api.iceTransportPolicy });
     api.pcs[leg] = pc;
+    if (leg === "camera" && remoteStream) { // the old connection's tracks are dead
+      remoteStream = null;
+      el.remote.srcObject = null;
+    }
     pc.addEventListener("connectionstatechange", function () {
+      if (api.pcs[leg] === pc) {
+        api.mediaStateListeners.forEach(function (listener) { listener(leg, pc.connectionState); });
+      }
       if (pc.connectionState === "connected") { api.mediaConnected(); }
       if (pc.connectionState === "failed" && api.pcs[leg] === pc) { api.notice(t("calls.media_disturbed"), "error"); }
     });

@@ -11,6 +11,7 @@ const REASONS = {
   cancelled: "reason.cancelled",
   media_failed: "reason.media_failed",
   caseworker_lost: "reason.caseworker_lost",
+  terminal_lost: "reason.terminal_lost",
 };
 const PRINT = {
   queued: "print.queued",
@@ -234,6 +235,10 @@ export function inCall(s) {
   }
   const key = s.print && PRINT[s.print.status];
   setText($("print-status"), key ? t(key) : "");
+  // The console link was lost mid-call: the call is held while the daemon reconnects. Chat
+  // lines typed meanwhile could not be sent, so the chat waits too (what is typed stays).
+  $("reconnecting").hidden = !s.reconnecting;
+  $("chat-send").disabled = !!s.reconnecting;
 }
 
 /** The thanks screen: why the call ended, when it was not a normal hang-up. */
