@@ -74,9 +74,9 @@ class Allocation:
 
     username: str
     protocol: str | None
-    """``tls`` (the session line names a TLS method), ``tcp`` (a TCP session that closed),
-    ``udp`` (a session that closed without TCP), or None while a plain session is open:
-    coturn (verbose) names TCP only when the connection closes."""
+    """``tls`` (the session line names a TLS method), ``tcp`` (a session whose lines name
+    TCP: its closing does), ``udp`` (a session that closed without naming TCP), or None
+    while a plain session is open: coturn (verbose) names TCP only when it closes."""
 
 
 _SESSION = re.compile(r"session (\d+): (.*)")
@@ -101,7 +101,7 @@ def parse_allocations(log: str) -> list[Allocation]:
                 tls.add(session)
         elif "ALLOCATE processed, success" in text and session not in allocated:
             allocated.append(session)
-        elif "TCP socket closed" in text or "TCP connection closed" in text:
+        elif "TCP" in text:  # "TCP socket closed", "reason: TCP connection closed", ...
             tcp.add(session)
         if text.startswith("closed") or text.startswith("delete"):
             closed.add(session)
