@@ -17,8 +17,9 @@ works the choice costs one round trip; where UDP is blocked it costs the probe t
 (``PROBE_TIMEOUT_S``), far less than aioice's 5 s. A Binding answer proves a STUN server is
 behind the port (not a captive portal's proxy) and, for ``turns:``, that the certificate is
 valid; the allocation itself (credentials) is still aioice's. When nothing answers, the
-list is left unchanged and the reasons are logged: the call then fails within the camera
-leg's connect timeout, with those reasons in its message.
+TURN URLs are left out (aioice would only spend its 5 s gathering timeout on them) and the
+reasons are logged: the call then fails within the camera leg's connect timeout, with
+those reasons in its message.
 """
 
 from __future__ import annotations
@@ -195,15 +196,15 @@ async def choose_relay(
     finally:
         for task in tasks:
             task.cancel()
-    return RelayChoice(servers=list(servers), chosen=None, refused=refused)
+    return RelayChoice(servers=_only(servers, -1, None), chosen=None, refused=refused)
 
 
-def _only(servers: list[IceServer], index: int, turn: TurnUrl) -> list[IceServer]:
+def _only(servers: list[IceServer], index: int, turn: TurnUrl | None) -> list[IceServer]:
     """``servers`` with the TURN entry at ``index`` reduced to ``turn``'s URL, other TURN
     entries dropped (aiortc would take the first one anyway); STUN entries kept."""
     out: list[IceServer] = []
     for i, server in enumerate(servers):
-        if i == index:
+        if i == index and turn is not None:
             out.append(IceServer(urls=[turn.url], username=server.username,
                                  credential=server.credential))  # fmt: skip
             continue

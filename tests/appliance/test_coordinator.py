@@ -194,7 +194,7 @@ async def test_ended_for_another_call_is_ignored(rig: Rig) -> None:
 async def test_media_failure_hangs_up(rig: Rig) -> None:
     await rig.to_in_call()
     await rig.post(MediaFailed("c1", "connection failed"))
-    assert rig.signaling.sent[-1] == Hangup(call_id="c1")
+    assert rig.signaling.sent[-1] == Hangup(call_id="c1", reason="media_failed")
     assert rig.state == "ended" and rig.coordinator.view.reason == "media_failed"
 
 
