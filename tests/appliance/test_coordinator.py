@@ -205,7 +205,7 @@ async def test_offer_failure_hangs_up(rig: Rig) -> None:
     )
     await rig.post(LinkMessage(Answered(call_id="c1", caseworker="X", ice_servers=[])))
     await wait_for(lambda: rig.state == "ended")
-    assert Hangup(call_id="c1") in rig.signaling.sent
+    assert Hangup(call_id="c1", reason="media_failed") in rig.signaling.sent
 
 
 async def test_link_lost_while_waiting_requeues_on_reconnect(rig: Rig) -> None:
