@@ -20,7 +20,7 @@ APT_PACKAGES += postgresql
 # TURN relay test: the tests start their own turnserver (use-auth-secret) on loopback
 APT_PACKAGES += coturn
 # network faults: tests put a terminal in a network namespace (ip netns, veth) and cut it with nft
-APT_PACKAGES += iproute2 nftables
+APT_PACKAGES += iproute2 nftables libnss3-tools
 # several console instances: the tests start their own redis-server (no persistence, own port)
 APT_PACKAGES += redis-server
 # SD image (image/): arm64 root by mmdebstrap under qemu-user, disk by genimage, booted by

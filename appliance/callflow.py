@@ -273,7 +273,7 @@ class CallFlow:
         """A media leg broke: hang up and end the call."""
         if self.current(call_id) and self._state() == "in-call" and not self.held:
             log.warning("media of call %s failed: %s", call_id, detail)
-            await self._signaling.send(Hangup(call_id=call_id))
+            await self._signaling.send(Hangup(call_id=call_id, reason="media_failed"))
             await self.end(call_id, "media_failed")
 
     def _to_tools(self, message: object) -> bool:

@@ -98,6 +98,10 @@ class Config:
     switch closed, the usual cradle contact) or ``closed``."""
     ice_host_addresses: tuple[str, ...] = field(default_factory=tuple)
     """Host addresses aioice gathers; empty = aioice's choice. Loopback demos: 127.0.0.1."""
+    ca_file: Path = Path("/data/config/ca.pem")
+    """The municipality's own CA (PEM), trusted besides the system CAs for TLS the terminal
+    opens itself: TURN over TLS (``turns:``). Provisioning copies it from the boot partition;
+    a missing file means the system CAs alone."""
     ended_linger_s: float = 3.0
     """How long the ``thanks`` (and ``callback-sent``) screen stays before everything of the
     citizen is wiped and ``welcome`` shows again."""
@@ -245,7 +249,7 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = _float(raw, key, 1.0, 86400.0)
         elif key in ("hold_to_cancel_s",):
             values[key] = _float(raw, key, 0.05, 60.0)
-        elif key in ("data_dir", "atr_database"):
+        elif key in ("data_dir", "atr_database", "ca_file"):
             values[key] = Path(_str(raw, key))
         elif key == "ice_host_addresses":
             values[key] = _addresses(raw[key])

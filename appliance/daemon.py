@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import ssl
 from typing import Any
 
 from appliance.config import Config, camera_size
@@ -45,6 +46,7 @@ from appliance.photo import PhotoTool, PhotoUploader
 from appliance.ports import CameraLeg, Contact, State
 from appliance.printing import PrintTool
 from appliance.selfview import SelfViewStream
+from appliance.trust import TrustError, trust_context
 from appliance.update_request import update_gate
 from appliance.version import software
 from protocol.messages import IceServer
@@ -248,9 +250,12 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
 
     self_view = SelfViewStream()
 
+    tls_context = _trust(config)
+
     def legs(ice_servers: list[IceServer], on_failed: Any) -> CameraLeg:
         return AiortcCameraLeg(
             ice_servers=ice_servers,
+            tls_context=tls_context,
             video=lambda: self_view.tap(camera.track()),
             audio=microphone.track,
             on_failed=on_failed,
@@ -329,6 +334,16 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         selftest_devices=devices_for_selftest(config),
     )
     return terminal
+
+
+def _trust(config: Config) -> ssl.SSLContext:
+    """The CAs for TURN over TLS; an unreadable CA file degrades to the system CAs, logged,
+    rather than keeping the terminal from starting (a relay of a public CA still works)."""
+    try:
+        return trust_context(config.ca_file)
+    except TrustError as err:
+        log.error("%s; TURN over TLS trusts the system CAs only", err)
+        return trust_context(None)
 
 
 def _pin_factory(config: Config) -> Any:

@@ -178,7 +178,10 @@ class TerminalSide:
         elif isinstance(msg, CallCancel | Hangup):
             call = self._own_terminal_call(who, msg.call_id, conn)
             if call is not None:
-                self._end(call, "cancelled" if call.caseworker is None else "hangup_terminal")
+                reason: EndReason = "hangup_terminal"
+                if isinstance(msg, Hangup) and msg.reason is not None:
+                    reason = msg.reason  # media_failed: the caseworker is told why
+                self._end(call, "cancelled" if call.caseworker is None else reason)
         elif isinstance(msg, RtcOffer):
             call = self._own_terminal_call(who, msg.call_id, conn)
             if call is None:

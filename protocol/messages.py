@@ -112,10 +112,15 @@ class Error(Message, tag="error"):
     message: str
 
 
-class Hangup(Message, tag="call.hangup"):
-    """Either side ends the call it is in."""
+class Hangup(Message, tag="call.hangup", omit_defaults=True):
+    """Either side ends the call it is in.
+
+    A terminal whose media never connected (or broke) says ``reason = "media_failed"``, so
+    the caseworker reads that rather than "the citizen hung up"; without a reason the
+    message is encoded exactly as before."""
 
     call_id: str
+    reason: Literal["media_failed"] | None = None
 
 
 class Ended(Message, tag="call.ended"):

@@ -13,16 +13,32 @@ hardware H.264) names its codec in ``encoded_as``, and only that codec is offere
 aiortc packetises such data as it is.
 
 The connection state is watched: ``failed`` (ICE or DTLS gave up) is reported through
-``on_failed`` and the coordinator hangs up; aiortc has no ICE restart.
+``on_failed`` and the coordinator hangs up; aiortc has no ICE restart. aioice's checks
+retransmit for up to about a minute before it gives up, so a leg that is not connected
+``connect_timeout_s`` after the answer is reported as failed too, with the relay choice in
+the message: the citizen and the caseworker see the call end instead of a frozen screen.
+
+TURN: aiortc uses a single TURN URL, so :mod:`appliance.media.relay_choice` picks the first
+reachable one of the console's list before the connection is built. For ``turns:`` aiortc
+passes ``ssl=True`` to aioice, which hands it to ``loop.create_connection``: asyncio's
+default context, the system CAs only, certificate and host name checked. A municipality's
+relay with a certificate of its own PKI would fail that check (and aioice drops the failed
+allocation silently), so the leg replaces the flag on each aioice ``Connection`` with the
+terminal's trust context (:mod:`appliance.trust`: system CAs plus ``/data/config/ca.pem``),
+checks still on.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
+import ssl
 from collections.abc import Callable
 from typing import Any
 
 from appliance.errors import MediaError
+from appliance.media.relay_choice import RelayChoice, choose_relay
 from protocol.messages import IceServer
 
 log = logging.getLogger(__name__)
@@ -58,6 +74,27 @@ def codecs_of(mime_type: str) -> list[Any]:
     return codecs
 
 
+def use_tls_context(pc: Any, context: ssl.SSLContext) -> int:
+    """Give every aioice Connection of ``pc`` that will speak TLS to TURN ``context``.
+
+    aiortc builds one ICE gatherer per transceiver when it is added and keeps its aioice
+    ``Connection`` in ``_connection``; gathering starts in ``setLocalDescription``, so this
+    runs between the two. Returns how many connections were changed."""
+    changed = 0
+    for transceiver in pc.getTransceivers():
+        connection = transceiver.sender.transport.transport.iceGatherer._connection
+        if connection.turn_ssl is True:
+            connection.turn_ssl = context
+            changed += 1
+    return changed
+
+
+CONNECT_TIMEOUT_S = 15.0
+"""From the caseworker's answer to a connected leg. A relayed call over TURN/TLS connects
+in well under two seconds (tests/e2e/test_turn_tcp.py); fifteen leaves room for a slow
+mobile line while the citizen still sees an honest message instead of a frozen screen."""
+
+
 class AiortcCameraLeg:
     """Implements :class:`appliance.ports.CameraLeg` with aiortc."""
 
@@ -68,37 +105,62 @@ class AiortcCameraLeg:
         video: TrackFactory,
         audio: TrackFactory,
         on_failed: Callable[[str], None],
+        tls_context: ssl.SSLContext | None = None,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
     ) -> None:
-        from aiortc import RTCConfiguration, RTCPeerConnection
-
-        self._pc = RTCPeerConnection(RTCConfiguration(iceServers=rtc_ice_servers(ice_servers)))
+        self._ice_servers = list(ice_servers)
+        self._tls_context = tls_context if tls_context is not None else ssl.create_default_context()
+        self._connect_timeout_s = connect_timeout_s
+        self._pc: Any = None
+        self._relay: RelayChoice | None = None
+        self._watchdog: asyncio.Task[None] | None = None
         self._video = video
         self._audio = audio
         self._on_failed = on_failed
         self._closed = False
-        self._pc.on("connectionstatechange", self._state_changed)
+        self._failed = False
 
     @property
     def connection_state(self) -> str:
         """aiortc's connectionState (new, connecting, connected, failed, closed)."""
-        return str(self._pc.connectionState)
+        return "new" if self._pc is None else str(self._pc.connectionState)
+
+    @property
+    def relay(self) -> RelayChoice | None:
+        """The TURN URL chosen for this leg (None before the offer)."""
+        return self._relay
 
     def _state_changed(self) -> None:
         state = self._pc.connectionState
         log.info("camera leg connection %s", state)
         if state == "failed" and not self._closed:
-            self._on_failed("connection failed")
+            self._fail("connection failed")
+
+    def _fail(self, detail: str) -> None:
+        if self._failed:  # the watchdog and a later "failed" state report it once
+            return
+        self._failed = True
+        relay = f"; {self._relay.describe()}" if self._relay is not None else ""
+        self._on_failed(detail + relay)
 
     async def offer(self) -> str:
-        """Add the tracks, create the offer, gather ICE and return the SDP."""
+        """Choose the relay, add the tracks, create the offer, gather ICE, return the SDP."""
+        from aiortc import RTCConfiguration, RTCPeerConnection
+
         tracks = [track for track in (self._video(), self._audio()) if track is not None]
         if not tracks:
             raise MediaError("neither camera nor microphone available")
+        self._relay = await choose_relay(self._ice_servers, self._tls_context)
+        log.info("camera leg: %s", self._relay.describe())
+        servers = rtc_ice_servers(self._relay.servers)
+        self._pc = RTCPeerConnection(RTCConfiguration(iceServers=servers))
+        self._pc.on("connectionstatechange", self._state_changed)
         for track in tracks:
             transceiver = self._pc.addTransceiver(track, direction="sendonly")
             encoded_as = getattr(track, "encoded_as", None)
             if encoded_as is not None:
                 transceiver.setCodecPreferences(codecs_of(encoded_as))
+        use_tls_context(self._pc, self._tls_context)
         offer = await self._pc.createOffer()
         await self._pc.setLocalDescription(offer)
         local = self._pc.localDescription
@@ -107,19 +169,33 @@ class AiortcCameraLeg:
         return str(local.sdp)
 
     async def apply_answer(self, sdp: str) -> None:
-        """Apply the caseworker's SDP answer."""
+        """Apply the caseworker's SDP answer; the leg must connect within the timeout."""
         from aiortc import RTCSessionDescription
 
         if self._closed:
             return
+        if self._pc is None:
+            raise MediaError("answer before offer")
         try:
             await self._pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         except (ValueError, RuntimeError) as err:
             raise MediaError(f"answer refused: {err}") from err
+        self._watchdog = asyncio.create_task(self._watch_connect())
+
+    async def _watch_connect(self) -> None:
+        await asyncio.sleep(self._connect_timeout_s)
+        if not self._closed and self._pc.connectionState != "connected":
+            state = self._pc.connectionState
+            self._fail(f"not connected {self._connect_timeout_s:g} s after the answer ({state})")
 
     async def close(self) -> None:
         """Close the peer connection (stops its tracks); idempotent."""
         if self._closed:
             return
         self._closed = True
-        await self._pc.close()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._watchdog
+        if self._pc is not None:
+            await self._pc.close()

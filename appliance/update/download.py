@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import IO
 from urllib.parse import urlsplit
 
+from appliance.trust import TrustError, trust_context
 from appliance.update.errors import DownloadError
 
 CHUNK = 1 << 16
@@ -40,14 +41,11 @@ def check_url(url: str) -> None:
 
 
 def ssl_context(extra_ca: Path | None = None) -> ssl.SSLContext:
-    """The system CAs plus ``extra_ca`` when that file exists."""
-    context = ssl.create_default_context()
-    if extra_ca is not None and extra_ca.exists():
-        try:
-            context.load_verify_locations(cafile=str(extra_ca))
-        except (OSError, ssl.SSLError) as err:
-            raise DownloadError(f"cannot load the CA file {extra_ca}: {err}") from err
-    return context
+    """The system CAs plus ``extra_ca`` when that file exists (:mod:`appliance.trust`)."""
+    try:
+        return trust_context(extra_ca)
+    except TrustError as err:
+        raise DownloadError(str(err)) from err
 
 
 class _HttpsOnlyRedirects(urllib.request.HTTPRedirectHandler):

@@ -194,7 +194,7 @@ async def test_ended_for_another_call_is_ignored(rig: Rig) -> None:
 async def test_media_failure_hangs_up(rig: Rig) -> None:
     await rig.to_in_call()
     await rig.post(MediaFailed("c1", "connection failed"))
-    assert rig.signaling.sent[-1] == Hangup(call_id="c1")
+    assert rig.signaling.sent[-1] == Hangup(call_id="c1", reason="media_failed")
     assert rig.state == "ended" and rig.coordinator.view.reason == "media_failed"
 
 
@@ -205,7 +205,7 @@ async def test_offer_failure_hangs_up(rig: Rig) -> None:
     )
     await rig.post(LinkMessage(Answered(call_id="c1", caseworker="X", ice_servers=[])))
     await wait_for(lambda: rig.state == "ended")
-    assert Hangup(call_id="c1") in rig.signaling.sent
+    assert Hangup(call_id="c1", reason="media_failed") in rig.signaling.sent
 
 
 async def test_link_lost_while_waiting_requeues_on_reconnect(rig: Rig) -> None:
