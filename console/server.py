@@ -10,8 +10,9 @@ app and is answered with a clear ``error`` too_large while the socket stays open
 beyond 1 MiB does the transport drop the socket (close 1009) without buffering more.
 
 hypercorn's ``read_timeout`` closes a connection that sends nothing for four heartbeats
-(a minute by default): the app closes silent sockets after three already, so this only
-ends connections the app has closed but the client never did (console/ws_asgi.py).
+(a minute by default), and never sooner than a second after the app's shortest idle
+timeout: the app closes silent sockets after three already, with its own close code, so this
+only ends connections the app has closed but the client never did (console/ws_asgi.py).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from hypercorn.config import Config as HyperConfig
 from quart import Quart
 
 from console.services import EXTENSION_KEY, Services
+from console.sockets import MIN_IDLE_TIMEOUT_S
 from console.ws_asgi import patch_hypercorn
 
 log = logging.getLogger(__name__)
@@ -39,7 +41,7 @@ def hypercorn_config(binds: list[str], heartbeat_s: float = 15.0) -> HyperConfig
     """hypercorn settings for the console."""
     cfg = HyperConfig()
     cfg.bind = binds
-    cfg.read_timeout = math.ceil(4 * heartbeat_s)
+    cfg.read_timeout = math.ceil(max(4 * heartbeat_s, MIN_IDLE_TIMEOUT_S + 1))
     cfg.websocket_max_message_size = WS_MAX_MESSAGE_BYTES
     cfg.graceful_timeout = GRACEFUL_TIMEOUT_S
     cfg.errorlog = log

@@ -31,6 +31,8 @@ CLOSE_BAD_HELLO = 4400
 CLOSE_IDLE = 4408
 CLOSE_TOO_SLOW = 1008
 DRAIN_TIMEOUT_S = 5.0
+MIN_IDLE_TIMEOUT_S = 3.0
+"""No socket is given up sooner than this, however fast its client pings."""
 
 
 class SocketConnection:

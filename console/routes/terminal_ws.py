@@ -17,7 +17,7 @@ from console.enroll import credential_matches, split_credential
 from console.hub import TerminalIdentity
 from console.routes.flood_gate import client_address
 from console.services import Services, services
-from console.sockets import SocketConnection, greet, run_socket
+from console.sockets import MIN_IDLE_TIMEOUT_S, SocketConnection, greet, run_socket
 from console.turn import terminal_user
 from console.update_offer import offer_at_connect
 from protocol.codec import ProtocolError
@@ -64,7 +64,7 @@ class TerminalSocket:
 
     def idle_timeout_s(self) -> float:
         """Three of the terminal's ping intervals, at least 3 s, at most three heartbeats."""
-        return max(3.0, 3 * min(self.ping_interval_s, self.svc.config.heartbeat_s))
+        return max(MIN_IDLE_TIMEOUT_S, 3 * min(self.ping_interval_s, self.svc.config.heartbeat_s))
 
     async def receive(self, data: str | bytes) -> None:
         """Handle one incoming text or binary frame."""
