@@ -17,10 +17,10 @@ from console.store import Store
 from console.store.models import Document, KitReceipt
 from protocol.kit_document import Header, seal
 from tests.console.conftest import RunningConsole, Seed
-from tests.console.test_inbox import Person, people, sign_in, wait_for
 from tests.console.jpegs import real_jpeg, tiny_jpeg
+from tests.console.test_inbox import Person, people, sign_in, wait_for
 
-__all__ = ["people"]  # the fixture, imported for its side
+__all__ = ["people"]  # the signed-in sessions fixture, used by name
 
 pytestmark = pytest.mark.both_backends
 
