@@ -156,6 +156,11 @@ class Outbox:
 
     # --- kiosk side (any thread) -------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """Whether :meth:`run` has started (cleaned up and loaded the cached key)."""
+        return self._ready.is_set()
+
     def status(self) -> dict[str, Any]:
         """Pending count, oldest age, last upload result (thread-safe)."""
         return self._status.as_json(self._clock())
@@ -323,8 +328,8 @@ class Outbox:
                         len(gone), hours, ", ".join(gone))  # fmt: skip
             for document_id in gone:
                 self._rejected.pop(document_id, None)
-            self._set(expired=self._status.expired + len(gone))
             await self._recount()
+            self._set(expired=self._status.expired + len(gone))
 
     async def _recount(self) -> None:
         items = await asyncio.to_thread(self.store.pending)
