@@ -236,16 +236,17 @@ class Outbox:
         delay = BACKOFF_MIN_S
         async with aiohttp.ClientSession() as session:
             while True:
+                self._wake.clear()  # a wake during the round below makes the next one at once
                 await self._expire()
                 try:
                     await self._round(session)
                     delay, wait = BACKOFF_MIN_S, IDLE_CHECK_S
                 except _Retry:
                     wait, delay = delay, min(delay * 2, self._backoff_max_s)
-                self._wake.clear()
-                with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(wait):
-                        await self._wake.wait()
+                if not self._wake.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(wait):
+                            await self._wake.wait()
                 if self._wake.is_set():
                     delay = BACKOFF_MIN_S
 
