@@ -299,6 +299,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         camera=camera,
         camera_held=lambda: coordinator.camera_held(),
         max_age_s=config.outbox_max_age_h * 3600.0,
+        paused=lambda: coordinator.state in ("queued", "in-call"),
     )
     kiosk = KioskServer(create_kiosk_app(bridge, outbox), config.kiosk_port)
 

@@ -7,7 +7,8 @@ the kit cannot decrypt it afterwards) and writes it atomically into the outbox f
 (:mod:`appliance.outbox.store`). :meth:`Outbox.run` uploads the oldest first with
 ``PUT /api/v1/kit-documents/<id>`` and the terminal's Bearer credential, deletes a file only
 after the console's 200/201, and retries after failures with a backoff (1 s doubling to
-60 s) that the link coming back (:meth:`Outbox.wake`) cuts short.
+60 s) that the link coming back (:meth:`Outbox.wake`) cuts short. While a citizen waits for or is
+in a call, uploads wait: the call needs the thin uplink more.
 
 Nothing lost, nothing twice: the id is chosen at capture and the console stores each id
 of a terminal once, so a kit switched off after the console stored a document but before
@@ -47,6 +48,9 @@ IDLE_CHECK_S = 60.0
 KEY_REFRESH_S = 3600.0
 """How often a linked kit asks for the console's key again (a rotation reaches it)."""
 REJECTED_RETRY_S = 3600.0
+PAUSE_POLL_S = 5.0
+"""While a citizen waits or talks, uploads wait (polled this often): on a thin LTE uplink an
+upload would take the call's bandwidth."""
 WARM_UP_S = 0.5
 """A camera started just for the still: time for exposure to settle before taking it."""
 UPLOAD_BASE_S = 30.0
@@ -134,8 +138,10 @@ class Outbox:
         clock: Callable[[], float] = time.time,
         warm_up_s: float = WARM_UP_S,
         backoff_max_s: float = BACKOFF_MAX_S,
+        paused: Callable[[], bool] = lambda: False,
     ) -> None:
         self.store = store
+        self._paused = paused
         self._url = console_url.rstrip("/") + "/api/v1/kit-documents/"
         self._console_url = console_url
         self._credential = credential
@@ -238,6 +244,9 @@ class Outbox:
             while True:
                 self._wake.clear()  # a wake during the round below makes the next one at once
                 await self._expire()
+                if self._paused():
+                    await asyncio.sleep(PAUSE_POLL_S)
+                    continue
                 try:
                     await self._round(session)
                     delay, wait = BACKOFF_MIN_S, IDLE_CHECK_S

@@ -320,3 +320,25 @@ async def test_too_large_for_the_console_is_refused_at_capture(
         assert outbox.status()["pending"] == 0
     finally:
         runner.cancel()
+
+
+async def test_uploads_wait_while_a_call_needs_the_link(
+    fake_console: FakeConsole, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("appliance.outbox.kit.PAUSE_POLL_S", 0.05)
+    in_call = [True]
+    outbox = outbox_for(fake_console, tmp_path / "outbox", paused=lambda: in_call[0])
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    from appliance.outbox.console_key import save_cached
+
+    save_cached(folder, ConsoleKey(fake_console.keys.public_key, fake_console.keys.key_id, 1 << 24))
+    runner = asyncio.create_task(outbox.run())
+    try:
+        taken = await outbox.capture()  # a still during a call works; its upload waits
+        await asyncio.sleep(0.5)
+        assert fake_console.puts == [] and outbox.status()["pending"] == 1
+        in_call[0] = False
+        await until(lambda: taken["id"] in fake_console.stored)
+    finally:
+        runner.cancel()
