@@ -342,3 +342,14 @@ async def test_uploads_wait_while_a_call_needs_the_link(
         await until(lambda: taken["id"] in fake_console.stored)
     finally:
         runner.cancel()
+
+
+def test_max_age_is_configured_in_hours() -> None:
+    from appliance.config import load_config
+    from appliance.errors import ConfigError
+
+    assert load_config(env={}).outbox_max_age_h == 72.0
+    assert load_config(env={"BT_TERMINAL_OUTBOX_MAX_AGE_H": "12"}).outbox_max_age_h == 12.0
+    for bad in ("0", "-1", "a week", "100000"):
+        with pytest.raises(ConfigError, match="outbox_max_age_h"):
+            load_config(env={"BT_TERMINAL_OUTBOX_MAX_AGE_H": bad})
