@@ -28,7 +28,6 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
-from dataclasses import dataclass
 from typing import Any, Protocol
 
 import aiohttp
@@ -36,6 +35,7 @@ import aiohttp
 from appliance.errors import TerminalError
 from appliance.outbox import console_key
 from appliance.outbox.console_key import ConsoleKey, ConsoleKeyError
+from appliance.outbox.status import Status
 from appliance.outbox.store import OutboxStore, Pending
 from protocol.kit_document import Header, seal
 
@@ -83,40 +83,6 @@ CameraHeld = Callable[[], AbstractAsyncContextManager[bool]]
 async def camera_always_on() -> AsyncIterator[bool]:
     """For a camera that needs no starting (tests)."""
     yield False
-
-
-@dataclass
-class Status:
-    """What ``GET /api/outbox`` shows; replaced whole, so a kiosk thread reads it safely."""
-
-    pending: int = 0
-    oldest_captured_at: float | None = None
-    uploaded: int = 0
-    expired: int = 0
-    rejected: int = 0
-    key_id: str | None = None
-    last_result: str | None = None
-    """``ok``, ``duplicate``, ``failed`` or ``rejected``."""
-    last_detail: str = ""
-    last_at: float | None = None
-
-    def as_json(self, now: float) -> dict[str, Any]:
-        """The kiosk API's answer."""
-        oldest = (
-            None if self.oldest_captured_at is None else max(0.0, now - self.oldest_captured_at)
-        )
-        last = None
-        if self.last_result is not None:
-            last = {"result": self.last_result, "detail": self.last_detail, "at": self.last_at}
-        return {
-            "pending": self.pending,
-            "oldest_age_s": None if oldest is None else round(oldest, 1),
-            "last_upload": last,
-            "uploaded": self.uploaded,
-            "expired": self.expired,
-            "rejected": self.rejected,
-            "ready": self.key_id is not None,
-        }
 
 
 class _Retry(Exception):
