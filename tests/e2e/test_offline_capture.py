@@ -9,7 +9,8 @@ document arrives in the case inbox of the terminal's municipality exactly once a
 the kit. Then the daemon is killed with SIGKILL twice: once after the console stored an
 upload but before the kit heard so (the console's success answers are dropped by nft),
 once mid-upload on a throttled link; restarted, it delivers each document once.
-Measured times are printed (``-s``).
+Measured times are printed (``-s``); the caseworker page listing what arrived is screenshot to
+test-artifacts/e2e/console-inbox-kit-documents.png.
 """
 
 from __future__ import annotations
@@ -31,8 +32,17 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
 from console.kit_keys import load_kit_keys
 from protocol.kit_document import EnvelopeError, open_sealed, read_header
+from tests.browser import CHROMIUM
 from tests.console.helpers import csrf_from
-from tests.e2e.harness import PASSWORD, Console, enroll_terminal, seed_console, wait_for
+from tests.e2e.harness import (
+    PASSWORD,
+    Console,
+    chromiums,
+    enroll_terminal,
+    login,
+    seed_console,
+    wait_for,
+)
 from tests.e2e.terminal_process import TerminalProcess
 from tests.netns import Netns, available, network_namespace
 
@@ -190,3 +200,17 @@ def test_killed_mid_upload_on_a_slow_link_delivers_once_after_restart(rig: Rig) 
     print(f"\nfigure: delivered {time.monotonic() - started:.1f} s after the restart")
     assert len(rig.inbox()) == before + 1
     assert rig.receipts().count(document) == 1
+
+
+def test_the_caseworker_page_lists_kit_documents(rig: Rig, artifacts: Path) -> None:
+    """Anna's inbox shows what the kit delivered, marked as captured on the road."""
+    wait_for(lambda: len(rig.inbox()) >= 3, 30, 0.2, "documents from the earlier tests")
+    with chromiums(CHROMIUM) as (browser,):
+        page = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        login(page, rig.console.url, "anna", PASSWORD)
+        page.wait_for_selector("[data-test=inbox-item]")
+        items = page.locator("[data-test=inbox-item]")
+        assert items.count() == len(rig.inbox())
+        assert "Unterwegs mit dem Koffer aufgenommen" in items.first.inner_text()
+        assert "1920" in items.first.inner_text()
+        page.screenshot(path=artifacts / "console-inbox-kit-documents.png", full_page=True)
