@@ -246,6 +246,7 @@ class Coordinator:
                 desk.handset = lifted
             case LinkUp(welcome=welcome):
                 self.link_up = True
+                desk.visits = ()  # the console sends the current schedule (if any) next
                 self.calls.ice_transport_policy = welcome.ice_transport_policy
                 self.call_hold_s = welcome.call_hold_s or 0.0
                 log.info("connected to the console as %s (%s)", welcome.name, welcome.municipality)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from protocol.messages import IceServer, OfficeStatus, TerminalToConsole
+from protocol.messages import IceServer, MobileVisit, OfficeStatus, TerminalToConsole
 
 State = Literal["idle", "queued", "in-call", "ended", "offline"]
 """The call states shown on the kiosk, by the LEDs and in /healthz (exact strings)."""
@@ -73,6 +73,8 @@ class View:
     """None: the default screen of ``state`` (see :func:`default_screen`)."""
     estimated_wait_s: float | None = None
     office: OfficeStatus | None = None
+    visits: tuple[MobileVisit, ...] = ()
+    """The mobile office's next outpost hours (public; never home visits)."""
     contact: Contact = Contact()
     chat: tuple[ChatLine, ...] = ()
     photo: PhotoPreview | None = None

@@ -1,7 +1,9 @@
 """Which outpost hours the terminals' welcome screens show, and when they are sent.
 
 A municipality's terminals get ``mobile`` (:class:`~protocol.messages.MobileOffice`) right
-after ``welcome`` and whenever a supervisor adds or removes outpost hours. It carries the
+after ``welcome`` (unless there is nothing to show: a terminal forgets the schedule at every
+new connection, so silence means none) and whenever a supervisor adds or removes outpost
+hours, then also when it is empty. It carries the
 next :data:`MAX_SENT` consultations that have not ended yet, each with its end as epoch
 seconds, so a terminal drops one that has passed by itself without asking again. Home
 visits never leave the console: they are personal data and nobody in a village shop needs
@@ -68,11 +70,14 @@ async def current(svc: Services, municipality_id: int, now: float) -> MobileOffi
 async def send_at_connect(
     svc: Services, who: TerminalIdentity, conn: Connection, now: float
 ) -> bool:
-    """Send the schedule to a terminal that just said hello; False if it could not be read."""
+    """Send the schedule to a terminal that just said hello, unless it is empty (a terminal
+    forgets the schedule at every new connection); True if sent."""
     try:
         message = await current(svc, who.municipality_id, now)
     except StoreError as err:  # the next connect or change sends it; the terminal keeps working
         log.warning("could not read the outpost hours for %s: %s", who.terminal_id, err)
+        return False
+    if not message.visits:
         return False
     conn.send(message)
     return True

@@ -97,6 +97,7 @@ async function wipe() {
 function fill(s) {
   const name = kiosk.screen;
   screens.brand(s.office);
+  screens.battery(s.battery);
   if (name === "welcome") screens.welcome(s);
   if (name === "info") screens.info(s, chooseService);
   if (name === "closed") screens.closed(s);
