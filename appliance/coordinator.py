@@ -57,6 +57,7 @@ from appliance.events import (
     ScreenStats,
     TimerFired,
 )
+from appliance.kit import battery_view
 from appliance.ports import (
     CallTool,
     CameraSwitch,
@@ -285,6 +286,7 @@ class Coordinator:
             case MediaFailed(call_id=call_id, detail=detail):
                 await self.calls.media_failed(call_id, detail)
             case PartsChanged(parts=parts):
+                desk.battery = battery_view(parts)
                 if self.link_up:
                     await self._signaling.send(PartsReport(parts=parts))
             case CardChanged(card=card):

@@ -31,6 +31,7 @@ from appliance.events import (
     PrintChanged,
 )
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
+from appliance.kit import Kit
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
@@ -41,6 +42,8 @@ from appliance.parts.button import CallButton
 from appliance.parts.camera import Camera, create_camera
 from appliance.parts.cards import CardReader, create_card_reader
 from appliance.parts.leds import LedPanel, open_leds
+from appliance.parts.modem import create_modem
+from appliance.parts.power import create_power
 from appliance.parts.printer import Printer, create_printer
 from appliance.photo import PhotoTool, PhotoUploader
 from appliance.ports import CameraLeg, Contact, State
@@ -89,7 +92,9 @@ class Terminal:
         card_reader: CardReader | None = None,
         hook: HookSwitch | None = None,
         selftest_devices: tuple[Player | None, Recorder | None] = (None, None),
+        kit: Kit | None = None,
     ) -> None:
+        self.kit = kit or Kit(None, None)
         self.hook = hook
         self.selftest_devices = selftest_devices
         self.started = asyncio.Event()
@@ -136,6 +141,7 @@ class Terminal:
             "button": "missing" if self.call_button is None else self.call_button.health(),
             "printer": "missing" if self.printer is None else self.printer.health(),
             **({} if self.card_reader is None else {"card_reader": self.card_reader.health()}),
+            **self.kit.parts(),
         }
 
     def health_parts(self) -> dict[str, str]:
@@ -154,6 +160,7 @@ class Terminal:
             asyncio.create_task(self._watch_parts(), name="parts"),
             asyncio.create_task(self._watch_printer(), name="printer"),
             asyncio.create_task(self._watch_cards(), name="card reader"),
+            asyncio.create_task(self.kit.run(), name="battery and modem"),
         ]
         self.started.set()  # kiosk serving, link connecting: READY=1 for systemd
         stopper = asyncio.create_task(self._stop.wait(), name="stop")
@@ -332,6 +339,10 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         card_reader=card_reader,
         hook=_hook_switch(config, factory, microphone, post_threadsafe),
         selftest_devices=devices_for_selftest(config),
+        kit=Kit(
+            create_power(config.power, root=config.power_supply_dir),
+            create_modem(config.modem, command=config.mmcli),
+        ),
     )
     return terminal
 

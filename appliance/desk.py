@@ -26,7 +26,16 @@ import uuid
 from dataclasses import replace
 
 from appliance.events import CallbackRequested, PhotoTaken, PrintChanged
-from appliance.ports import ChatLine, Contact, PhotoPreview, PrintView, ScreenName, Signaling, View
+from appliance.ports import (
+    BatteryView,
+    ChatLine,
+    Contact,
+    PhotoPreview,
+    PrintView,
+    ScreenName,
+    Signaling,
+    View,
+)
 from appliance.session import CallbackForm, Session
 from appliance.timers import CALLBACK, IDLE, NO_ANSWER, Timers
 from protocol.messages import CallbackRequest, Chat, MobileVisit, OfficeStatus
@@ -59,6 +68,8 @@ class Desk:
         self.no_answer_s = no_answer_s
         self.session = Session()
         self.office: OfficeStatus | None = None
+        self.battery: BatteryView | None = None
+        """The kit's battery as last reported by the parts watcher."""
         self.visits: tuple[MobileVisit, ...] = ()
         """The mobile office's next outpost hours (``mobile``); the welcome screen shows them."""
         self.front: ScreenName = "welcome"
@@ -85,6 +96,7 @@ class Desk:
             screen=screen,
             office=self.office,
             visits=self.visits,
+            battery=self.battery,
             contact=self.contact,
             chat=tuple(s.chat),
             photo=s.photo,

@@ -62,6 +62,15 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class BatteryView:
+    """The kit's battery for the kiosk page (only kits with a battery have one)."""
+
+    level: int | None
+    charging: bool | None
+    low: bool
+
+
+@dataclass(frozen=True)
 class View:
     """What the citizen should see: a snapshot of the coordinator's state."""
 
@@ -75,6 +84,8 @@ class View:
     office: OfficeStatus | None = None
     visits: tuple[MobileVisit, ...] = ()
     """The mobile office's next outpost hours (public; never home visits)."""
+    battery: BatteryView | None = None
+    """The kit's battery; None on a terminal without one."""
     contact: Contact = Contact()
     chat: tuple[ChatLine, ...] = ()
     photo: PhotoPreview | None = None

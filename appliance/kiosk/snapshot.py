@@ -37,6 +37,13 @@ def snapshot_of(view: View) -> dict[str, Any]:
         "reason": view.reason,
         "office": office,
         "visits": [_visit(v) for v in view.visits],
+        "battery": None
+        if view.battery is None
+        else {
+            "level": view.battery.level,
+            "charging": view.battery.charging,
+            "low": view.battery.low,
+        },
         "contact": {"phone": view.contact.phone, "address": view.contact.address},
         "chat": [{"sender": c.sender, "text": c.text, "at": c.at} for c in view.chat],
         "photo": None
