@@ -22,7 +22,7 @@ MODEMS = ("mmcli", "fake", "none")
 SIGNAL_STEP = 10
 WEAK_PERCENT = 20
 """At or below this the modem's health is ``weak`` (calls will suffer)."""
-ModemHealth = Literal["ok", "weak", "searching", "missing", "failed"]
+ModemHealth = Literal["ok", "weak", "no_network", "missing", "failed"]
 MAX_OPERATOR_CHARS = 40
 
 
@@ -42,14 +42,14 @@ class ModemState:
 
     @property
     def health(self) -> ModemHealth:
-        """``missing``, ``failed`` (failed or locked SIM), ``searching`` (no network yet),
-        ``weak`` (signal at or below :data:`WEAK_PERCENT`) or ``ok``."""
+        """``missing``, ``failed`` (failed, or the SIM locked), ``no_network`` (disabled or
+        still searching), ``weak`` (signal at or below :data:`WEAK_PERCENT`) or ``ok``."""
         if not self.present:
             return "missing"
         if self.state in ("failed", "locked", "unknown", ""):
             return "failed"
         if self.state not in ("registered", "connected", "connecting", "disconnecting"):
-            return "searching"
+            return "no_network"
         if self.signal is not None and self.signal <= WEAK_PERCENT:
             return "weak"
         return "ok"
