@@ -120,6 +120,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "day": (date(2030, 1, 1) + timedelta(days=n)).isoformat(), "note": "Feiertag"}),
     ("DELETE", "/api/v1/offices/{office_id}/exceptions/{exception_id}"): Spec(
         "admin", fresh=True),
+    ("GET", "/visits"): Spec("caseworker"),
     ("GET", "/api/v1/visits/outposts"): Spec("caseworker"),
     ("POST", "/api/v1/visits/outposts"): Spec("supervisor", body=lambda n: {
         "office_id": 0, "day": (date(2030, 1, 1) + timedelta(days=n)).isoformat(),
