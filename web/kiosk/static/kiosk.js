@@ -256,5 +256,11 @@ function connect() {
   };
 }
 
+// A mobile-office visit that ends while the welcome screen shows gives way to the next one
+// without waiting for a new snapshot (each visit carries its end, ends_at).
+setInterval(() => {
+  if (kiosk.snapshot && kiosk.screen === "welcome") screens.mobileOffice(kiosk.snapshot.visits);
+}, 60_000);
+
 video.volume = 0.8;
 i18n.use("de").finally(connect);
