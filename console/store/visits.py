@@ -116,8 +116,11 @@ class VisitStore:
 
     # --- outpost hours ------------------------------------------------------------------
 
-    async def outposts(self, municipality_id: int, since: date | None = None) -> list[Outpost]:
-        """The municipality's outpost hours by date (from ``since`` on, if given)."""
+    async def outposts(
+        self, municipality_id: int, since: date | None = None, outpost_id: int | None = None
+    ) -> list[Outpost]:
+        """The municipality's outpost hours by date (from ``since`` on, or the one
+        ``outpost_id``, if given)."""
         query = (
             select(OutpostHoursRow, Office.name, Office.timezone, Queue.name)
             .join(Office, Office.id == OutpostHoursRow.office_id)
@@ -127,6 +130,8 @@ class VisitStore:
         )
         if since is not None:
             query = query.where(OutpostHoursRow.day >= since)
+        if outpost_id is not None:
+            query = query.where(OutpostHoursRow.id == outpost_id)
         async with transaction(self._db) as s:
             rows = (await s.execute(query)).all()
         return [_outpost(row, office, zone, queue) for row, office, zone, queue in rows]
@@ -165,7 +170,7 @@ class VisitStore:
 
     async def remove_outpost(self, municipality_id: int, outpost_id: int) -> Outpost:
         """Delete outpost hours; another municipality's answer 404."""
-        found = [o for o in await self.outposts(municipality_id) if o.id == outpost_id]
+        found = await self.outposts(municipality_id, outpost_id=outpost_id)
         async with transaction(self._db) as s:
             result = await s.execute(
                 delete(OutpostHoursRow).where(
