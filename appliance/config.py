@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from appliance.errors import ConfigError
+from appliance.parts.modem import MODEMS
+from appliance.parts.power import POWERS
 from appliance.pins import DEFAULT_PINS, pins_from_file
 
 KIOSK_HOST = "127.0.0.1"
@@ -128,6 +130,18 @@ class Config:
     cups_server: str = ""
     """CUPS scheduler as ``host:port`` or a socket path; empty = libcups's default (the local
     cupsd, or ``CUPS_SERVER``/client.conf). Tests point it at their own cupsd."""
+    power: str = "none"
+    """The mobile kit's battery: ``sysfs`` (the fuel gauge under ``power_supply_dir``;
+    ``battery: missing`` when there is none), ``fake`` (demo, tests) or ``none`` (a
+    stationary terminal on mains: no battery entries in the parts report)."""
+    power_supply_dir: Path = Path("/sys/class/power_supply")
+    """Where the kernel publishes power supplies; tests point it at a fake tree."""
+    modem: str = "none"
+    """The mobile kit's LTE modem: ``mmcli`` (ModemManager; ``modem: missing`` when there is
+    none or ModemManager is not installed), ``fake`` (demo, tests) or ``none`` (a terminal
+    on a wired or Wi-Fi network: no modem entries in the parts report)."""
+    mmcli: str = "mmcli"
+    """The mmcli program to run (a path; tests point it at a script printing samples)."""
     card_reader: str = "pcsc"
     """``pcsc`` (any reader pcscd offers, via pyscard; health ``missing`` while pyscard,
     pcscd or a reader is absent, retried with backoff), ``fake`` (demo, tests) or ``none``
@@ -255,7 +269,7 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = _float(raw, key, 0.01, 24.0 * 90)
         elif key in ("hold_to_cancel_s",):
             values[key] = _float(raw, key, 0.05, 60.0)
-        elif key in ("data_dir", "atr_database", "ca_file"):
+        elif key in ("data_dir", "atr_database", "ca_file", "power_supply_dir"):
             values[key] = Path(_str(raw, key))
         elif key == "ice_host_addresses":
             values[key] = _addresses(raw[key])
@@ -280,6 +294,10 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("audio_wav", 'is required with audio = "wav"')
     if config.printer not in PRINTERS:
         raise ConfigError("printer", f"must be one of {', '.join(PRINTERS)}")
+    if config.power not in POWERS:
+        raise ConfigError("power", f"must be one of {', '.join(POWERS)}")
+    if config.modem not in MODEMS:
+        raise ConfigError("modem", f"must be one of {', '.join(MODEMS)}")
     if config.card_reader not in CARD_READERS:
         raise ConfigError("card_reader", f"must be one of {', '.join(CARD_READERS)}")
     if config.hook_lifted_when not in ("open", "closed"):

@@ -58,6 +58,7 @@ from appliance.events import (
     ScreenStats,
     TimerFired,
 )
+from appliance.kit_parts import battery_view
 from appliance.ports import (
     CallTool,
     CameraSwitch,
@@ -247,6 +248,7 @@ class Coordinator:
                 desk.handset = lifted
             case LinkUp(welcome=welcome):
                 self.link_up = True
+                desk.visits = ()  # the console sends the current schedule (if any) next
                 self.calls.ice_transport_policy = welcome.ice_transport_policy
                 self.call_hold_s = welcome.call_hold_s or 0.0
                 log.info("connected to the console as %s (%s)", welcome.name, welcome.municipality)
@@ -285,6 +287,7 @@ class Coordinator:
             case MediaFailed(call_id=call_id, detail=detail):
                 await self.calls.media_failed(call_id, detail)
             case PartsChanged(parts=parts):
+                desk.battery = battery_view(parts)
                 if self.link_up:
                     await self._signaling.send(PartsReport(parts=parts))
             case CardChanged(card=card):

@@ -32,6 +32,7 @@ from appliance.events import (
     PrintChanged,
 )
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
+from appliance.kit_parts import KitParts
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
@@ -44,6 +45,8 @@ from appliance.parts.button import CallButton
 from appliance.parts.camera import Camera, create_camera
 from appliance.parts.cards import CardReader, create_card_reader
 from appliance.parts.leds import LedPanel, open_leds
+from appliance.parts.modem import create_modem
+from appliance.parts.power import create_power
 from appliance.parts.printer import Printer, create_printer
 from appliance.photo import PhotoTool, PhotoUploader
 from appliance.ports import CameraLeg, Contact, State
@@ -95,8 +98,10 @@ class Terminal:
         hook: HookSwitch | None = None,
         selftest_devices: tuple[Player | None, Recorder | None] = (None, None),
         outbox: Outbox | None = None,
+        kit: KitParts | None = None,
     ) -> None:
         self.outbox = outbox
+        self.kit = kit or KitParts(None, None)
         self.hook = hook
         self.selftest_devices = selftest_devices
         self.started = asyncio.Event()
@@ -143,6 +148,7 @@ class Terminal:
             "button": "missing" if self.call_button is None else self.call_button.health(),
             "printer": "missing" if self.printer is None else self.printer.health(),
             **({} if self.card_reader is None else {"card_reader": self.card_reader.health()}),
+            **self.kit.parts(),
         }
 
     def health_parts(self) -> dict[str, str]:
@@ -162,6 +168,7 @@ class Terminal:
             asyncio.create_task(self._watch_printer(), name="printer"),
             asyncio.create_task(self._watch_cards(), name="card reader"),
             asyncio.create_task(self._run_outbox(), name="outbox"),
+            asyncio.create_task(self.kit.run(), name="battery and modem"),
         ]
         self.started.set()  # kiosk serving, link connecting: READY=1 for systemd
         stopper = asyncio.create_task(self._stop.wait(), name="stop")
@@ -363,6 +370,10 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         hook=_hook_switch(config, factory, microphone, post_threadsafe),
         selftest_devices=devices_for_selftest(config),
         outbox=outbox,
+        kit=KitParts(
+            create_power(config.power, root=config.power_supply_dir),
+            create_modem(config.modem, command=config.mmcli),
+        ),
     )
     return terminal
 

@@ -26,10 +26,19 @@ import uuid
 from dataclasses import replace
 
 from appliance.events import CallbackRequested, PhotoTaken, PrintChanged
-from appliance.ports import ChatLine, Contact, PhotoPreview, PrintView, ScreenName, Signaling, View
+from appliance.ports import (
+    BatteryView,
+    ChatLine,
+    Contact,
+    PhotoPreview,
+    PrintView,
+    ScreenName,
+    Signaling,
+    View,
+)
 from appliance.session import CallbackForm, Session
 from appliance.timers import CALLBACK, IDLE, NO_ANSWER, Timers
-from protocol.messages import CallbackRequest, Chat, OfficeStatus
+from protocol.messages import CallbackRequest, Chat, MobileVisit, OfficeStatus
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +68,10 @@ class Desk:
         self.no_answer_s = no_answer_s
         self.session = Session()
         self.office: OfficeStatus | None = None
+        self.battery: BatteryView | None = None
+        """The kit's battery as last reported by the parts watcher."""
+        self.visits: tuple[MobileVisit, ...] = ()
+        """The mobile office's next outpost hours (``mobile``); the welcome screen shows them."""
         self.front: ScreenName = "welcome"
         """The screen shown in state ``idle``: welcome, info, closed, callback-sent, or
         no-answer after the console ended a call nobody answered in time."""
@@ -82,6 +95,8 @@ class Desk:
             base,
             screen=screen,
             office=self.office,
+            visits=self.visits,
+            battery=self.battery,
             contact=self.contact,
             chat=tuple(s.chat),
             photo=s.photo,

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-from protocol.messages import IceServer, OfficeStatus, TerminalToConsole
+from protocol.messages import IceServer, MobileVisit, OfficeStatus, TerminalToConsole
 
 State = Literal["idle", "queued", "in-call", "ended", "offline"]
 """The call states shown on the kiosk, by the LEDs and in /healthz (exact strings)."""
@@ -62,6 +62,15 @@ class Contact:
 
 
 @dataclass(frozen=True)
+class BatteryView:
+    """The kit's battery for the kiosk page (only kits with a battery have one)."""
+
+    level: int | None
+    charging: bool | None
+    low: bool
+
+
+@dataclass(frozen=True)
 class View:
     """What the citizen should see: a snapshot of the coordinator's state."""
 
@@ -73,6 +82,10 @@ class View:
     """None: the default screen of ``state`` (see :func:`default_screen`)."""
     estimated_wait_s: float | None = None
     office: OfficeStatus | None = None
+    visits: tuple[MobileVisit, ...] = ()
+    """The mobile office's next outpost hours (public; never home visits)."""
+    battery: BatteryView | None = None
+    """The kit's battery; None on a terminal without one."""
     contact: Contact = Contact()
     chat: tuple[ChatLine, ...] = ()
     photo: PhotoPreview | None = None

@@ -24,7 +24,7 @@ from appliance.desk import IDLE_SCREENS, Desk
 from appliance.events import TimerFired
 from appliance.ports import ScreenName, State, View
 from appliance.timers import CALLBACK, IDLE, LINGER, NO_ANSWER, RECONNECT, Timers
-from protocol.messages import CallbackAccepted, Chat, Error, OfficeStatus
+from protocol.messages import CallbackAccepted, Chat, Error, MobileOffice, OfficeStatus
 
 log = logging.getLogger(__name__)
 
@@ -136,13 +136,16 @@ class ScreenFlow:
             await self._calls.give_up()
 
     async def on_message(self, message: object) -> None:
-        """Office status, callback replies, chat lines and errors from the console."""
+        """Office status, the mobile office's schedule, callback replies, chat lines and errors
+        from the console."""
         desk = self._desk
         match message:
             case OfficeStatus():
                 desk.office = message
                 if not message.open and self._state() == "idle" and desk.front == "info":
                     desk.front = "closed"
+            case MobileOffice(visits=visits):
+                desk.visits = tuple(visits)
             case CallbackAccepted(request_id=request_id):
                 if desk.callback_accepted(request_id):
                     if self._state() == "queued":  # a callback instead of waiting on

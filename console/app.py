@@ -68,6 +68,7 @@ from console.store.fleet import FleetStore
 from console.store.hours import HoursStore
 from console.store.tokens import TokenStore
 from console.store.usage import UsageStore
+from console.store.visits import VisitStore
 from console.throttle import Throttle
 from console.turn import load_turn
 from console.usage import UsageRecorder
@@ -132,6 +133,8 @@ def create_app(
         usage.store,
         config.audit_retention_days,
         config.usage_retention_days,
+        visits=VisitStore(store.db),
+        visit_days=config.home_visit_retention_days,
     )
     svc = Services(
         config=config,

@@ -132,6 +132,10 @@ class ConsoleConfig:
     usage_retention_days: float = 90.0
     """Call records behind the usage figures (times, terminal, queue; no person) are deleted
     this many days after the call."""
+    home_visit_retention_days: float = 30.0
+    """A mobile office's home visit (time, short place, staff member) is deleted this many days
+    after it took place: long enough for questions about it, short enough not to become a
+    record of who is visited at home."""
     trusted_proxies: tuple[str, ...] = ()
     """Reverse proxies (addresses or CIDR networks) whose ``X-Forwarded-For`` names the
     client (console/client_address.py). None by default: any client could send the header.
@@ -252,7 +256,7 @@ def _convert(name: str, value: object, source: str) -> object:
         if name == "kit_document_max_bytes":
             number = int(value) if isinstance(value, int | str) else _fail()
             return number if 1024 <= number <= 1024**3 else _fail()
-        if name == "document_retention_days":
+        if name in {"document_retention_days", "home_visit_retention_days"}:
             days = float(value) if isinstance(value, int | float | str) else _fail()
             return days if 0 < days <= 3660 else _fail()
         if name == "call_hold_s":

@@ -20,6 +20,7 @@ from protocol.messages import (
     CardStatus,
     CardType,
     IceServer,
+    MobileOffice,
     PhotoReady,
     PrintRequest,
     TerminalRestart,
@@ -144,6 +145,15 @@ class CallTools:
                 continue
             conn.send(offer)
             sent.append(terminal_id)
+        return sorted(sent)
+
+    def send_to_terminals(self, municipality_id: int, message: MobileOffice) -> list[str]:
+        """Send one message to each connected terminal of the municipality; the ids."""
+        sent = []
+        for terminal_id, (who, conn) in self._terminals.items():
+            if who.municipality_id == municipality_id:
+                conn.send(message)
+                sent.append(terminal_id)
         return sorted(sent)
 
     def drop_terminal(self, terminal_id: str, reason: str) -> bool:

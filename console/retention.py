@@ -1,10 +1,13 @@
-"""The daily purge of audit entries and call records past their retention period.
+"""The daily purge of audit entries, call records and home visits past their retention period.
 
 Issue 5 keeps such metadata at most three months: ``audit_retention_days`` (default and
 maximum 90) and ``usage_retention_days`` (default 90). At start the audit limit is written
 to the database, where revision 0005_audit's triggers refuse to delete younger entries;
 then both tables are purged at start and every day. A failed purge is retried the next day
 (a missed day only keeps entries one day longer).
+
+Home visits of the mobile office (a time, a short place, the staff member: personal data)
+are deleted ``home_visit_retention_days`` (default 30) after the visit took place.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from console.config import MAX_AUDIT_RETENTION_DAYS
 from console.errors import StoreError
 from console.store.audit import AuditStore
 from console.store.usage import UsageStore
+from console.store.visits import VisitStore
 
 log = logging.getLogger(__name__)
 PURGE_EVERY_S = 24 * 3600.0
@@ -34,21 +38,28 @@ class Retention:
         audit_days: float = MAX_AUDIT_RETENTION_DAYS,
         usage_days: float = 90.0,
         clock: Callable[[], float] = time.time,
+        *,
+        visits: VisitStore | None = None,
+        visit_days: float = 30.0,
     ) -> None:
         self._audit = audit
         self._usage = usage
         self.audit_days = min(audit_days, MAX_AUDIT_RETENTION_DAYS)
         self.usage_days = usage_days
         self._clock = clock
+        self._visits = visits
+        self.visit_days = visit_days
 
-    async def purge(self) -> tuple[int, int]:
-        """Delete what is past its limit now; return (audit entries, call records) deleted."""
+    async def purge(self) -> tuple[int, int, int]:
+        """Delete what is past its limit now; return (audit entries, call records, home
+        visits) deleted."""
         now = datetime.fromtimestamp(self._clock(), UTC)
         failed: StoreError | None = None
         counts: list[int] = []
         jobs: tuple[tuple[Callable[[datetime], Awaitable[int]], float], ...] = (
             (self._audit.purge, self.audit_days),
             (self._usage.purge, self.usage_days),
+            (self._purge_visits, self.visit_days),
         )
         for purge, days in jobs:
             try:  # one table's failure does not keep the other's old rows
@@ -57,10 +68,16 @@ class Retention:
                 failed = failed or err
                 counts.append(0)
         if any(counts):
-            log.info("retention: deleted %d audit entries and %d call records", *counts)
+            log.info(
+                "retention: deleted %d audit entries, %d call records and %d home visits",
+                *counts,
+            )
         if failed is not None:
             raise failed
-        return counts[0], counts[1]
+        return counts[0], counts[1], counts[2]
+
+    async def _purge_visits(self, before: datetime) -> int:
+        return 0 if self._visits is None else await self._visits.purge_home_visits(before)
 
     async def run(self, sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         """Tell the database the audit limit, then purge at start and every day."""

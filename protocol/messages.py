@@ -493,6 +493,29 @@ class OfficeStatus(Message, tag="office"):
     """The municipality's own line under the welcome heading (plain text, not translated)."""
 
 
+class MobileVisit(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
+    """One coming outpost consultation of the mobile office (public hours only)."""
+
+    day: str
+    """Local date ``YYYY-MM-DD``."""
+    starts: str
+    """Local time ``HH:MM``."""
+    ends: str
+    ends_at: float
+    """Seconds since the epoch when it ends: the terminal stops showing it then."""
+    place: str
+    address: str = ""
+    office: str = ""
+    note: str = ""
+
+
+class MobileOffice(Message, tag="mobile"):
+    """When the mobile office is next in town (C -> T): after ``welcome`` and on every change
+    of the municipality's outpost hours. Never carries home visits."""
+
+    visits: list[MobileVisit] = []
+
+
 class CallbackRequest(Message, tag="callback.request"):
     """The citizen asks to be called back (outside hours, or tired of waiting) (T -> C).
 
@@ -580,6 +603,7 @@ ConsoleToTerminal = (
     | Transferred
     | TerminalRestart
     | UpdateOffer
+    | MobileOffice
 )
 CaseworkerToConsole = (
     Hello

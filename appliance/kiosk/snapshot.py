@@ -13,6 +13,7 @@ from typing import Any
 import msgspec
 
 from appliance.ports import View
+from protocol.messages import MobileVisit
 
 
 def snapshot_of(view: View) -> dict[str, Any]:
@@ -35,6 +36,14 @@ def snapshot_of(view: View) -> dict[str, Any]:
         "estimated_wait_s": view.estimated_wait_s,
         "reason": view.reason,
         "office": office,
+        "visits": [_visit(v) for v in view.visits],
+        "battery": None
+        if view.battery is None
+        else {
+            "level": view.battery.level,
+            "charging": view.battery.charging,
+            "low": view.battery.low,
+        },
         "contact": {"phone": view.contact.phone, "address": view.contact.address},
         "chat": [{"sender": c.sender, "text": c.text, "at": c.at} for c in view.chat],
         "photo": None
@@ -50,3 +59,10 @@ def snapshot_of(view: View) -> dict[str, Any]:
         else {"to": view.transfer_to, "kind": view.transfer_kind},
         "reconnecting": view.reconnecting,
     }
+
+
+def _visit(v: MobileVisit) -> dict[str, Any]:
+    return {
+        "day": v.day, "starts": v.starts, "ends": v.ends, "ends_at": v.ends_at,
+        "place": v.place, "address": v.address, "note": v.note,
+    }  # fmt: skip

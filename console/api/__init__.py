@@ -34,6 +34,7 @@ OWN_BLUEPRINTS: tuple[str, ...] = (
     "console.api.tokens",
     "console.api.admin_page",
     "console.api.update_location",
+    "console.api.visits",
 )
 """Modules whose blueprints :func:`register` adds to the app."""
 
@@ -50,6 +51,7 @@ API_MODULES: tuple[str, ...] = (
     "console.routes.usage",
     "console.routes.fleet",
     "console.api.update_location",
+    "console.api.visits",
     "console.routes.terminals",
     "console.routes.inbox",
     "console.routes.photos",

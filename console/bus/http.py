@@ -2,13 +2,14 @@
 
 Document photos and print jobs live in the owner's memory beside the call, the fleet view
 and a terminal restart ask which terminals are connected, and office hours, terminal
-removal and update offers act on connected sockets. A load balancer may send such a request
-to any instance; a non-owning one passes it on to the owner's ``advertise_url`` unchanged
-(method, path, query, body, Host, cookies, Authorization) and returns the owner's answer.
-The owner checks who asks exactly as for a request sent to it directly, so forwarding grants
-nothing; the ``X-BT-Forwarded-By`` header only stops a request from being passed on twice
-(during a change of owner it is then served where it landed). Everything else (sign-in,
-pages, the admin API, enrollment) works from the shared database on any instance.
+removal, update offers and outpost hours act on connected sockets. A load balancer may send
+such a request to any instance; a non-owning one passes it on to the owner's
+``advertise_url`` unchanged (method, path, query, body, Host, cookies, Authorization) and
+returns the owner's answer. The owner checks who asks exactly as for a request sent to it
+directly, so forwarding grants nothing; the ``X-BT-Forwarded-By`` header only stops a
+request from being passed on twice (during a change of owner it is then served where it
+landed). Everything else (sign-in, pages, the admin API, enrollment) works from the shared
+database on any instance.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ OWNER_ROUTES: tuple[tuple[frozenset[str], re.Pattern[str]], ...] = (
     (frozenset({"DELETE"}), re.compile(r"/api/v1/admin/terminals/[^/]+")),
     (frozenset({"PUT", "POST", "DELETE"}),
      re.compile(r"/api/v1/offices/\d+/(hours|exceptions)(/\d+)?")),
+    (frozenset({"POST", "DELETE"}), re.compile(r"/api/v1/visits/outposts(/\d+)?")),
 )  # fmt: skip
 """(methods, exact path pattern) of the endpoints that read or change the hub."""
 HOP_BY_HOP = frozenset(

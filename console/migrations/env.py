@@ -19,7 +19,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-import console.store.update_location  # noqa: F401 - its model joins Base.metadata
+import console.store.update_location
+import console.store.visits  # noqa: F401 - its models join Base.metadata
 from console.store.models import Base
 
 MIGRATION_LOCK = 0x6274_636F_6E73_6F6C  # "btconsol": PostgreSQL advisory lock key

@@ -15,6 +15,7 @@ from quart import Blueprint, abort, websocket
 
 from console.enroll import credential_matches, split_credential
 from console.hub import TerminalIdentity
+from console.mobile_office import send_at_connect
 from console.routes.flood_gate import client_address
 from console.services import Services, services
 from console.sockets import MIN_IDLE_TIMEOUT_S, SocketConnection, greet, run_socket
@@ -79,6 +80,7 @@ class TerminalSocket:
             if self.welcomed and isinstance(msg, Hello):
                 self.svc.presence.connected(self.who.terminal_id, self.remote_addr, msg.software)
                 await offer_at_connect(self.svc, self.who, self.conn, msg.software)
+                await send_at_connect(self.svc, self.who, self.conn, self.svc.hub.office.clock())
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
             interval = msg.interval_s

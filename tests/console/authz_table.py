@@ -120,6 +120,18 @@ ROUTES: dict[tuple[str, str], Spec] = {
         "day": (date(2030, 1, 1) + timedelta(days=n)).isoformat(), "note": "Feiertag"}),
     ("DELETE", "/api/v1/offices/{office_id}/exceptions/{exception_id}"): Spec(
         "admin", fresh=True),
+    ("GET", "/visits"): Spec("caseworker"),
+    ("GET", "/api/v1/visits/outposts"): Spec("caseworker"),
+    ("POST", "/api/v1/visits/outposts"): Spec("supervisor", body=lambda n: {
+        "office_id": 0, "day": (date(2030, 1, 1) + timedelta(days=n)).isoformat(),
+        "starts": "09:00", "ends": "12:00", "place": f"Gemeindehaus {n}"}),
+    ("DELETE", "/api/v1/visits/outposts/{outpost_id}"): Spec("supervisor", fresh=True),
+    ("GET", "/api/v1/visits/home"): Spec("caseworker"),
+    ("POST", "/api/v1/visits/home"): Spec("supervisor", body=lambda n: {
+        "at": "2030-01-02T10:00:00+01:00", "place": f"Oberdorf {n}"}),
+    ("PATCH", "/api/v1/visits/home/{visit_id}"): Spec("supervisor", body=lambda n: {
+        "status": "done"}),
+    ("DELETE", "/api/v1/visits/home/{visit_id}"): Spec("supervisor", fresh=True),
     ("GET", "/api/v1/documents"): Spec("caseworker"),
     ("POST", "/api/v1/documents"): Spec("caseworker", allowed=frozenset({400, 404, 409})),
     ("GET", "/api/v1/documents/{document_id}"): Spec("caseworker", allowed=frozenset({404})),

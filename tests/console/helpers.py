@@ -15,6 +15,7 @@ from protocol.messages import (
     DeskUpdate,
     Hello,
     Message,
+    MobileOffice,
     OfferEnded,
     OfficeStatus,
     PresenceStatus,
@@ -37,6 +38,8 @@ class Peer:
         self.decoder: Any = to_caseworker_decoder() if caseworker else to_terminal_decoder()
         self.office: list[OfficeStatus] = []
         """Office statuses received; recv() sets them aside unless wanted."""
+        self.mobile: list[MobileOffice] = []
+        """The mobile office's schedules received; set aside like office statuses."""
         self.callbacks: list[Callbacks] = []
         """Callback lists received; set aside like office statuses."""
         self.routing: list[Message] = []
@@ -58,6 +61,8 @@ class Peer:
             msg = self.decoder.decode(frame.data)
             if isinstance(msg, OfficeStatus) and want is not OfficeStatus:
                 self.office.append(msg)
+            elif isinstance(msg, MobileOffice) and want is not MobileOffice:
+                self.mobile.append(msg)
             elif isinstance(msg, Callbacks) and want is not Callbacks:
                 self.callbacks.append(msg)
             elif isinstance(msg, ROUTING) and want is not type(msg):
@@ -66,7 +71,8 @@ class Peer:
                 return msg  # type: ignore[no-any-return]
 
     async def expect(self, cls: type[M], wait_s: float = 3.0) -> M:
-        want: type[Message] = cls if cls in (OfficeStatus, Callbacks, *ROUTING) else Message
+        aside = (OfficeStatus, Callbacks, MobileOffice, *ROUTING)
+        want: type[Message] = cls if cls in aside else Message
         msg = await self.recv(wait_s, want=want)
         assert isinstance(msg, cls), f"expected {cls.__name__}, got {msg!r}"
         return msg
@@ -79,6 +85,9 @@ class Peer:
                     msg = self.decoder.decode(frame.data)
                     if isinstance(msg, OfficeStatus):
                         self.office.append(msg)
+                        continue
+                    if isinstance(msg, MobileOffice):
+                        self.mobile.append(msg)
                         continue
                     if isinstance(msg, Callbacks):
                         self.callbacks.append(msg)

@@ -151,11 +151,14 @@ async def test_caseworker_is_refused(
     await page.screenshot(path=str(ARTIFACTS / "admin-forbidden.png"))
 
 
-PAGES = (("/", "console"), ("/fleet", "fleet"), ("/dashboard", "dashboard"), ("/admin", "admin"))
+PAGES = (
+    ("/", "console"), ("/fleet", "fleet"), ("/dashboard", "dashboard"), ("/visits", "visits"),
+    ("/admin", "admin"),
+)  # fmt: skip
 
 
 @pytest.mark.parametrize("lang", ["de", "en"])
-async def test_one_header_on_all_four_pages(
+async def test_one_header_on_all_five_pages(
     browser: Any, console: RunningConsole, people: Tenants, lang: str
 ) -> None:
     page = await signed_in(browser, console, "a-adm", lang)
@@ -183,7 +186,7 @@ async def test_one_header_on_all_four_pages(
             await page.screenshot(path=str(ARTIFACTS / f"header-account-menu-{lang}.png"))
         await page.keyboard.press("Enter")
     assert all(each == labels[0] for each in labels), labels
-    assert len(labels[0]) == 4
+    assert len(labels[0]) == 5
 
 
 async def test_admin_sets_office_hours_and_a_holiday(
@@ -298,8 +301,16 @@ async def test_supervisor_sees_office_hours_read_only(
 
 
 def test_every_header_and_admin_word_is_in_german_and_english() -> None:
-    files = [WEB / "static" / n for n in ("admin.js", "admin_hours.js")] + [
-        WEB / "templates" / n for n in ("_nav.html", "admin.html", "fleet.html", "dashboard.html")
+    files = [WEB / "static" / n for n in ("admin.js", "admin_hours.js", "visits.js")] + [
+        WEB / "templates" / n
+        for n in (
+            "_nav.html",
+            "admin.html",
+            "fleet.html",
+            "dashboard.html",
+            "_visits.html",
+            "visits.html",
+        )
     ]
     used = {key for f in files for key in KEY.findall(f.read_text())}
     nav = (WEB / "templates" / "_nav.html").read_text()

@@ -31,6 +31,7 @@ from console.store.admin_offices import OfficeStore
 from console.store.admin_queues import QueueStore
 from console.store.models import OfficeException
 from console.store.tokens import TokenStore
+from console.store.visits import VisitStore
 from tests.console.admin_setup import Person, Tenants, tenants
 from tests.console.authz_table import PUBLIC, REFUSED, ROUTES, TERMINAL, Spec
 from tests.console.conftest import RunningConsole, Seed, cheap_passwords
@@ -100,6 +101,19 @@ class World:
                 s.add(row)
                 await s.flush()
                 return str(row.id)
+        if name == "outpost_id":
+            outpost = await VisitStore(db).add_outpost(
+                mid, office_id=self.office[key], queue_id=None,
+                day=date(2031, 1, 1) + timedelta(days=n), starts="09:00", ends="12:00",
+                place=f"Dorfladen {n}", address="", note="",
+            )  # fmt: skip
+            return str(outpost.id)
+        if name == "visit_id":
+            visit = await VisitStore(db).add_home_visit(
+                mid, at=datetime(2031, 1, 1, 9, tzinfo=UTC) + timedelta(days=n), minutes=30,
+                place=f"Oberdorf {n}", caseworker_id=None,
+            )  # fmt: skip
+            return str(visit.id)
         if name == "office_id":
             if fresh:
                 return str((await OfficeStore(db).create(mid, f"Frisch {n}", "Europe/Berlin")).id)

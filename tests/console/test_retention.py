@@ -56,9 +56,9 @@ async def test_old_entries_and_records_go_younger_ones_stay(store: Store) -> Non
     now = time.time()
     await seed(store, now, [200, 91, 89, 1])
     retention = Retention(AuditStore(store.db), UsageStore(store.db), 90, 90, clock=lambda: now)
-    assert await retention.purge() == (2, 2)
+    assert await retention.purge() == (2, 2, 0)
     assert await left(store) == (["age.89", "age.1"], ["c2", "c3"])
-    assert await retention.purge() == (0, 0)
+    assert await retention.purge() == (0, 0, 0)
 
 
 async def test_shorter_limits_apply_once_the_database_knows_them(store: Store) -> None:
@@ -71,7 +71,7 @@ async def test_shorter_limits_apply_once_the_database_knows_them(store: Store) -
         await retention.purge()
     assert await left(store) == (["age.40", "age.20"], [])
     await audit_store.set_retention(30)
-    assert await retention.purge() == (1, 0)
+    assert await retention.purge() == (1, 0, 0)
     assert await left(store) == (["age.20"], [])
 
 

@@ -25,6 +25,8 @@
   var message = root.querySelector("[data-test=fleet-message]");
   var PARTS = ["camera", "microphone", "speaker", "card_reader", "printer"];
   var CARDS = { eid: true, egk: true, girocard: true, unknown: true };
+  var ACCESS = { "5gnr": "5G", lte: "LTE", umts: "UMTS", hsdpa: "HSPA", hsupa: "HSPA", hspa: "HSPA",
+    "hspa-plus": "HSPA+", edge: "EDGE", gprs: "GPRS", gsm: "GSM" };
   var relative = window.Intl && Intl.RelativeTimeFormat ? new Intl.RelativeTimeFormat(lang, { numeric: "auto" }) : null;
   var timer = null;
   var updateBox = root.querySelector("[data-test=update]");
@@ -88,6 +90,41 @@
     return td;
   }
 
+  /* The mobile kit's battery and LTE modem ("–" for a terminal without them). */
+  function kitCell(entry) {
+    var td = el("td", { "data-part": "kit" });
+    var battery = entry.battery;
+    var modem = entry.modem;
+    if (!battery && !modem) {
+      td.appendChild(el("span", { "data-test": "kit-none" }, "–"));
+      return td;
+    }
+    if (battery) {
+      var b = el("span", { "class": "kit-line", "data-test": "battery" });
+      b.appendChild(el("span", { "class": "badge", "data-health": battery.health, "data-test": "health-battery" },
+        t("fleet.kit.battery." + battery.health)));
+      var bits = [];
+      if (battery.level !== null && battery.level !== undefined) { bits.push(battery.level + " %"); }
+      if (battery.charging !== null && battery.charging !== undefined) {
+        bits.push(t(battery.charging ? "fleet.kit.charging" : "fleet.kit.on_battery"));
+      }
+      if (bits.length) { b.appendChild(el("span", { "class": "sub", "data-test": "battery-detail" }, bits.join(", "))); }
+      td.appendChild(b);
+    }
+    if (modem) {
+      var m = el("span", { "class": "kit-line", "data-test": "modem" });
+      m.appendChild(el("span", { "class": "badge", "data-health": modem.health, "data-test": "health-modem" },
+        t("fleet.kit.modem." + modem.health)));
+      var parts = [];
+      if (modem.access) { parts.push(ACCESS[modem.access] || modem.access.toUpperCase()); }
+      if (modem.signal !== null && modem.signal !== undefined) { parts.push(t("fleet.kit.signal", { signal: modem.signal })); }
+      if (modem.operator) { parts.push(modem.operator); }
+      if (parts.length) { m.appendChild(el("span", { "class": "sub", "data-test": "modem-detail" }, parts.join(" · "))); }
+      td.appendChild(m);
+    }
+    return td;
+  }
+
   function callCell(entry) {
     var td = el("td");
     if (entry.call) {
@@ -129,6 +166,7 @@
     PARTS.forEach(function (part) {
       tr.appendChild(healthCell(part, entry.health[part] || "unknown", entry.parts[part]));
     });
+    tr.appendChild(kitCell(entry));
     tr.appendChild(callCell(entry));
     if (canRestart) { tr.appendChild(restartCell(entry)); }
     return tr;

@@ -97,6 +97,7 @@ async function wipe() {
 function fill(s) {
   const name = kiosk.screen;
   screens.brand(s.office);
+  screens.battery(s.battery);
   if (name === "welcome") screens.welcome(s);
   if (name === "info") screens.info(s, chooseService);
   if (name === "closed") screens.closed(s);
@@ -254,6 +255,12 @@ function connect() {
     setTimeout(connect, 1000);
   };
 }
+
+// A mobile-office visit that ends while the welcome screen shows gives way to the next one
+// without waiting for a new snapshot (each visit carries its end, ends_at).
+setInterval(() => {
+  if (kiosk.snapshot && kiosk.screen === "welcome") screens.mobileOffice(kiosk.snapshot.visits);
+}, 60_000);
 
 video.volume = 0.8;
 i18n.use("de").finally(connect);

@@ -121,6 +121,13 @@ export function date(iso) {
   return new Intl.DateTimeFormat(locale(), opts).format(new Date(Date.UTC(y, m - 1, d)));
 }
 
+/** A short date of a local "YYYY-MM-DD": "Tue, 3 Dec" in the current language. */
+export function shortDate(iso) {
+  const [y, m, d] = iso.split("-").map(Number);
+  const opts = { weekday: "short", day: "numeric", month: "short", timeZone: "UTC" };
+  return new Intl.DateTimeFormat(locale(), opts).format(new Date(Date.UTC(y, m - 1, d)));
+}
+
 /** Today's date "YYYY-MM-DD" in timeZone (the office's), or "" when the zone is unknown. */
 export function todayIso(timeZone) {
   try {

@@ -5,7 +5,7 @@
 "use strict";
 
 import { $ } from "./api.js";
-import { date, minutes, number, t, today, todayIso, weekday, when } from "./i18n.js";
+import { date, minutes, number, shortDate, t, today, todayIso, weekday, when } from "./i18n.js";
 
 const REASONS = {
   cancelled: "reason.cancelled",
@@ -160,6 +160,7 @@ export function welcome(s) {
   const office = s.office;
   // The municipality's own words: plain text, shown as written in every language.
   setText($("welcome-text"), (office && office.welcome_text) || "");
+  mobileOffice(s.visits);
   const box = q("[data-office]");
   box.hidden = !office;
   if (!office) return;
@@ -175,6 +176,31 @@ export function welcome(s) {
   setText($("office-wait"), wait);
   hours(office);
   exceptions($("office-exceptions"), office);
+}
+
+const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/** The mobile office's next outpost hours that have not ended: "Mobile office: Tue, 3 Dec,
+ *  9:00–12:00, Gemeindehaus Oberdorf" (place, address and note as the municipality wrote
+ *  them, in German), or nothing. */
+export function mobileOffice(visits, now = Date.now() / 1000) {
+  const box = q("[data-mobile-office]");
+  const next = (visits || []).find((v) => v && ISO_DAY.test(v.day) && v.ends_at > now);
+  box.hidden = !next;
+  if (!next) return;
+  const times = t("office.span", { opens: next.starts, closes: next.ends });
+  const place = [next.place, next.address].filter(Boolean).join(", ");
+  $("mobile-office-when").textContent = t("mobile.next", { day: shortDate(next.day), times });
+  $("mobile-office-place").textContent = place;
+  setText($("mobile-office-note"), next.note || "");
+}
+
+/** The kit's battery: a warning on every screen while it is low and not charging. */
+export function battery(power) {
+  const low = Boolean(power && power.low && !power.charging);
+  const el = $("battery-low");
+  el.hidden = !low;
+  if (low) el.textContent = t("battery.low", { level: number(power.level) });
 }
 
 /** The closed screen: when the office opens next, and the coming holidays. */
