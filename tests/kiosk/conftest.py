@@ -21,7 +21,7 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "kiosk-scre
 VIEWPORT = {"width": 1280, "height": 800}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def kiosk() -> Iterator[Kiosk]:
     """The real kiosk app and server with a scripted bridge."""
     running = start_kiosk()
@@ -32,7 +32,7 @@ def kiosk() -> Iterator[Kiosk]:
         running.server.stop()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser_page(kiosk: Kiosk) -> Iterator[Any]:
     """Debian's headless Chromium showing the kiosk page; every request it makes is kept."""
     from playwright.sync_api import sync_playwright
