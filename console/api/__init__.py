@@ -34,6 +34,7 @@ OWN_BLUEPRINTS: tuple[str, ...] = (
     "console.api.tokens",
     "console.api.admin_page",
     "console.api.update_location",
+    "console.api.kit_codes",
 )
 """Modules whose blueprints :func:`register` adds to the app."""
 
@@ -54,6 +55,7 @@ API_MODULES: tuple[str, ...] = (
     "console.routes.inbox",
     "console.routes.photos",
     "console.routes.printing",
+    "console.api.kit_codes",
 )
 """Every module whose ``OPENAPI`` fragment goes into the OpenAPI document."""
 

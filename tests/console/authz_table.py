@@ -132,6 +132,8 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/calls/{call_id}/print"): Spec(
         "caseworker", allowed=frozenset({415}), tenant_objects=False),
     ("GET", "/api/v1/print-jobs/{job_id}"): Spec(TERMINAL),
+    # --- mobile kits ---
+    ("POST", "/api/v1/kit-codes"): Spec("caseworker", allowed=frozenset({201})),
 }  # fmt: skip
 """(method, path with {params}) -> who may call it. Every route must be listed."""
 

@@ -162,4 +162,4 @@ def test_two_instances_starting_at_once_both_migrate(
         _, err = proc.communicate(timeout=60)
         assert proc.returncode == 0, err.decode(errors="replace")
     [versions] = run(empty_database_url, "SELECT version_num FROM alembic_version")
-    assert versions == [("0006_update_location",)]
+    assert ("0007_kits",) in versions  # sibling revisions of 0006 are heads beside it
