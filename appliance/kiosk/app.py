@@ -24,6 +24,7 @@ from appliance.kiosk.bridge import KioskBridge
 from appliance.kiosk.http import MAX_BODY, BadRequest, check_host_and_origin, error
 from appliance.kiosk.i18n import i18n_blueprint
 from appliance.kiosk.intents import intents_blueprint
+from appliance.kiosk.staff_api import staff_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -75,6 +76,7 @@ def create_kiosk_app(bridge: KioskBridge) -> Flask:
         )
 
     app.register_blueprint(intents_blueprint(bridge))
+    app.register_blueprint(staff_blueprint(bridge))  # the mobile profile's staff intents
     return app
 
 
