@@ -122,8 +122,9 @@ async def test_sign_in_screen_then_staff_home(
     await rig.post(StaffSignInTyped(code="12345678"))
     second = rig.signins()[-1]
     assert second.code == "12345678" and second.request_id != sent.request_id
-    await rig.post(LinkMessage(StaffSignedIn(name="Anna", role="caseworker", expires_at=2e9,
-                                             queues=QUEUES, request_id=second.request_id)))  # fmt: skip
+    answer = StaffSignedIn(name="Anna", role="caseworker", expires_at=2e9, queues=QUEUES,
+                           request_id=second.request_id)  # fmt: skip
+    await rig.post(LinkMessage(answer))
     assert rig.screen == "staff-home"
     view = rig.coordinator.view.staff
     assert view is not None and view.name == "Anna" and [q.queue_id for q in view.queues] == [4]
