@@ -8,22 +8,26 @@ codes used once and only in time, and a kit without a staff member calling nothi
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import aiohttp
 import pytest
 from sqlalchemy import select, update
 
 from console import totp
+from console.__main__ import main
 from console.audit import AuditLog
 from console.calls import TerminalIdentity
+from console.config import load_config
 from console.enroll import Enroller
 from console.kits import Kits, Refused, hash_kit_code
-from console.store import Store
+from console.store import Database, Store
 from console.store.accounts import AccountStore
-from console.store.models import AuditEntry, KitCode
+from console.store.models import AuditEntry, KitCode, Terminal
 from console.throttle import Throttle
 from protocol.messages import (
     CallRequest,
@@ -349,3 +353,26 @@ def test_sign_in_repr_hides_the_secrets() -> None:
     assert "geheim" not in repr(msg) and "123456" not in repr(msg) and "alice" in repr(msg)
     coded = StaffSignin(request_id="r", code="12345678")
     assert "12345678" not in repr(coded) and "12345678" not in str([coded])
+
+
+def test_cli_enrolls_a_mobile_kit(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("BT_CONSOLE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("BT_CONSOLE_DATABASE_URL", raising=False)
+    assert main(["migrate"]) == 0
+    assert main(["add-municipality", "Aldorf"]) == 0
+    assert main(["add-terminal", "--mobile", "--municipality", "Aldorf", "Koffer"]) == 0
+    assert main(["add-terminal", "--municipality", "Aldorf", "Rathaus"]) == 0
+    capsys.readouterr()
+
+    async def kinds() -> dict[str, str]:
+        db = Database.open(load_config(env=dict(os.environ)).url)
+        try:
+            async with db.session() as s:
+                rows = await s.execute(select(Terminal.name, Terminal.kind))
+                return {name: kind for name, kind in rows.all()}
+        finally:
+            await db.close()
+
+    assert asyncio.run(kinds()) == {"Koffer": "mobile", "Rathaus": "stationary"}
