@@ -44,6 +44,7 @@ from protocol.messages import (
     StaffSigninFailed,
     StaffSignout,
 )
+from tests.console.admin_setup import call, tenants
 from tests.console.conftest import PASSWORD, RunningConsole, Seed, cheap_passwords
 from tests.console.helpers import Peer, caseworker, csrf_from, login, terminal
 
@@ -376,3 +377,29 @@ def test_cli_enrolls_a_mobile_kit(
             await db.close()
 
     assert asyncio.run(kinds()) == {"Koffer": "mobile", "Rathaus": "stationary"}
+
+
+async def test_admin_api_sets_the_kind_and_only_admins_of_the_municipality(
+    http: aiohttp.ClientSession, console: RunningConsole, store: Store, seed: Seed
+) -> None:
+    people = await tenants(store)
+    admin, path = people.a["admin"], "/api/v1/admin/terminals"
+    status, made = await call(
+        http, console, admin, "POST", path, {"name": "Koffer", "kind": "mobile"}
+    )
+    assert status == 201 and made["terminal"]["kind"] == "mobile"  # type: ignore[index]
+    tid = made["terminal"]["id"]  # type: ignore[index]
+    status, _ = await call(http, console, admin, "POST", path, {"name": "X", "kind": "truck"})
+    assert status == 400
+    status, _ = await call(http, console, people.a["supervisor"], "PATCH", f"{path}/{tid}",
+                           {"kind": "stationary"})  # fmt: skip
+    assert status == 403
+    status, _ = await call(http, console, people.b["admin"], "PATCH", f"{path}/{tid}",
+                           {"kind": "stationary"})  # fmt: skip
+    assert status == 404
+    status, changed = await call(
+        http, console, admin, "PATCH", f"{path}/{tid}", {"kind": "stationary"}
+    )
+    assert status == 200 and changed["kind"] == "stationary"  # type: ignore[index]
+    record = await store.terminal(tid)
+    assert record is not None and record.kind == "stationary"
