@@ -206,7 +206,13 @@ class Kits:
             or not record.active
             or expires <= self._clock()
         ):
-            await self._kits.end_session(kit.terminal_id)
+            if await self._kits.end_session(kit.terminal_id):
+                name = "" if record is None else record.display_name
+                reason = "expired" if expires <= self._clock() else "revoked"
+                self._audit.record(
+                    kit.municipality_id, Actor("caseworker", str(found.caseworker_id), name),
+                    "kit.signed_out", "terminal", kit.terminal_id, reason=reason,
+                )  # fmt: skip
             return None
         return StaffSession(record.id, record.display_name, record.role,
                             record.municipality_id, expires)  # fmt: skip

@@ -96,8 +96,10 @@ class KitStaff:
             return msg
         if isinstance(msg, ALWAYS):
             return msg
-        if isinstance(msg, CallRequest):  # read again: signed out elsewhere, deactivated
-            self.session = await self.kits.current(self._who)
+        if isinstance(msg, CallRequest):  # read again: expired, deactivated, signed out elsewhere
+            before, self.session = self.session, await self.kits.current(self._who)
+            if before is not None and self.session is None:
+                self._conn.send(StaffSignedOut(reason="expired"))
         if self.session is not None and not self.session.live(self._clock()):
             await self.kits.sign_out(self._who, self.session, "expired")
             self.session = None

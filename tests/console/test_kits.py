@@ -27,7 +27,7 @@ from console.enroll import Enroller
 from console.kits import Kits, Refused, hash_kit_code
 from console.store import Database, Store
 from console.store.accounts import AccountStore
-from console.store.models import AuditEntry, KitCode, Terminal
+from console.store.models import AuditEntry, KitCode, KitSession, Terminal
 from console.throttle import Throttle
 from protocol.messages import (
     CallRequest,
@@ -140,6 +140,7 @@ async def test_kit_of_a_refuses_staff_of_b_and_b_codes(
     assert {q.office for q in signed.queues} == {"Bestadt"}
 
 
+@pytest.mark.both_backends
 async def test_password_sign_in_binds_a_session_that_survives_a_reconnect(
     http: aiohttp.ClientSession, console: RunningConsole, kits: Kits2, audit_rows: object
 ) -> None:
@@ -184,6 +185,7 @@ async def test_wrong_passwords_are_refused_then_throttled(
     assert (await peer.expect(StaffSigninFailed)).code == "throttled"  # the kit is blocked
 
 
+@pytest.mark.both_backends
 async def test_kit_codes_are_used_once(
     http: aiohttp.ClientSession, console: RunningConsole, kits: Kits2
 ) -> None:
@@ -315,6 +317,7 @@ async def test_a_stationary_terminal_cannot_claim_staff(
 # --- the rules without sockets ---------------------------------------------------------------
 
 
+@pytest.mark.both_backends
 async def test_expired_session_and_second_factor_required(store: Store, seed: Seed) -> None:
     now = [datetime.now(UTC).timestamp()]
     enroller = Enroller(store)
@@ -403,3 +406,25 @@ async def test_admin_api_sets_the_kind_and_only_admins_of_the_municipality(
     assert status == 200 and changed["kind"] == "stationary"  # type: ignore[index]
     record = await store.terminal(tid)
     assert record is not None and record.kind == "stationary"
+
+
+@pytest.mark.both_backends
+async def test_a_session_that_ran_out_is_ended_at_the_next_call(
+    http: aiohttp.ClientSession, console: RunningConsole, kits: Kits2, store: Store
+) -> None:
+    peer = await kit(http, console, kits.a)
+    await peer.send(password("anton"))
+    signed = await peer.expect(StaffSignedIn)
+    async with store.db.session() as s, s.begin():
+        await s.execute(
+            update(KitSession)
+            .where(KitSession.terminal_id == kits.a_id)
+            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+        )
+    await peer.send(CallRequest(queue_id=signed.queues[0].queue_id))
+    assert await peer.expect(StaffSignedOut) == StaffSignedOut(reason="expired")
+    assert (await peer.expect(Error)).code == "staff_required"
+    assert not console.hub._calls
+    await peer.send(CardStatus(card="eid"))  # and without a session nothing else goes either
+    await peer.send(Ping(seq=2))
+    assert await peer.expect(Pong) == Pong(seq=2)
