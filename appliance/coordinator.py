@@ -370,9 +370,13 @@ class Coordinator:
         if not self.mobile:
             return view
         screen = view.screen
+        timeout = view.idle_timeout_s
         if view.state == "idle":
             screen = "staff-home" if self.staff.signed_in else "staff-signin"
-        return replace(view, screen=screen, profile="mobile", staff=self.staff.view())
+            if self.staff.signed_in:
+                timeout = self.staff.idle_s  # the page warns before the idle sign-out
+        return replace(view, screen=screen, profile="mobile", staff=self.staff.view(),
+                       idle_timeout_s=timeout)  # fmt: skip
 
     def _publish(self, *, force: bool = False) -> None:
         view = self._compose()
@@ -381,6 +385,8 @@ class Coordinator:
         old, self._view = self._view, view
         if view.shown != old.shown or force:
             self.desk.screen_changed(view.shown)
+            if view.shown == "staff-home":
+                self.staff.activity()  # the page counts the idle time from here too
         self._screen.show(view)
         for observer in self._observers:
             observer(view)

@@ -126,6 +126,7 @@ async def test_sign_in_screen_then_staff_home(
                            request_id=second.request_id)  # fmt: skip
     await rig.post(LinkMessage(answer))
     assert rig.screen == "staff-home"
+    assert rig.coordinator.view.idle_timeout_s == 600.0  # the page warns before the sign-out
     view = rig.coordinator.view.staff
     assert view is not None and view.name == "Anna" and [q.queue_id for q in view.queues] == [4]
     # Nothing of the secrets is kept or logged on the kit.

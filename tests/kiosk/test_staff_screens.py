@@ -119,3 +119,16 @@ def test_staff_home_calls_a_queue_and_signs_out(page: Any, kiosk: Kiosk) -> None
     assert page.is_visible('[data-test="staff-no-queues"]')
     page.click('[data-test="staff-signout"]')
     assert kiosk.wait_posted("/api/staff/signout") == {}
+
+
+def test_the_idle_sign_out_is_announced(page: Any, kiosk: Kiosk) -> None:
+    """Shortly before the kit signs out an untouched staff home, the page asks, and a tap
+    on "I am still here" tells the daemon (which restarts its idle sign-out)."""
+    snap = staff_snapshot("staff-home")
+    snap["idle_timeout_s"] = 3
+    show(kiosk, page, snap)
+    kiosk.clear()
+    page.wait_for_selector('[data-test="idle-warning"]', state="visible", timeout=5_000)
+    page.click('[data-test="still-here"]')
+    kiosk.wait_posted("/api/activity")
+    assert not page.is_visible('[data-test="idle-warning"]')
