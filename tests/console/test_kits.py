@@ -428,3 +428,32 @@ async def test_a_session_that_ran_out_is_ended_at_the_next_call(
     await peer.send(CardStatus(card="eid"))  # and without a session nothing else goes either
     await peer.send(Ping(seq=2))
     assert await peer.expect(Pong) == Pong(seq=2)
+
+
+async def test_wrong_codes_and_totps_are_throttled_per_kit(
+    http: aiohttp.ClientSession, console: RunningConsole, kits: Kits2, store: Store
+) -> None:
+    code = await kit_code(console, "alice")
+    wrong = f"{(int(code) + 1) % 10**8:08d}"
+    peer = await kit(http, console, kits.a)
+    for n in range(5):
+        await peer.send(StaffSignin(request_id=f"g{n}", code=wrong))
+        assert (await peer.expect(StaffSigninFailed)).code == "wrong"
+    await peer.send(StaffSignin(request_id="right", code=code))
+    throttled = await peer.expect(StaffSigninFailed)
+    assert (throttled.request_id, throttled.code) == ("right", "throttled")
+    other = await kit(http, console, kits.b)  # another kit is not held up by this one
+    await other.send(StaffSignin(request_id="b", code=wrong))
+    assert (await other.expect(StaffSigninFailed)).code == "wrong"
+
+    bert = await store.caseworker_by_username("bert")
+    assert bert is not None
+    secret = totp.new_secret()
+    assert await AccountStore(store.db).enroll_totp(bert.id, secret, 0)
+    step = totp.current_step()
+    bad = f"{(int(totp.code_at(secret, step)) + 1) % 10**6:06d}"
+    for _ in range(4):  # with the wrong code above: the kit's fifth failure
+        await other.send(password("bert", code=bad))
+        assert (await other.expect(StaffSigninFailed)).code == "wrong"
+    await other.send(password("bert", code=totp.code_at(secret, step)))
+    assert (await other.expect(StaffSigninFailed)).code == "throttled"
