@@ -35,6 +35,7 @@ CAMERAS = ("auto", "picamera2", "v4l2", "synthetic", "none")
 AUDIO_BACKENDS = ("pulse", "alsa", "synthetic", "wav", "none")
 PRINTERS = ("cups", "fake", "none")
 CARD_READERS = ("pcsc", "fake", "none")
+PROFILES = ("kiosk", "mobile")
 
 
 @dataclass(frozen=True)
@@ -157,6 +158,15 @@ class Config:
     """Documents captured on a mobile office kit (appliance/outbox/) that could not be uploaded
     within this many hours are deleted unsent, logged and counted: three days cover a weekend
     of outposts without signal, and no citizen's paper lies on a kit longer than that."""
+    profile: str = "kiosk"
+    """``kiosk``: a citizen presses the button (a town hall, a shop). ``mobile``: the same
+    appliance as a staff kit in a carrying case (outposts, home visits): the page shows a
+    staff sign-in, then the staff home (queues to call, card check, printer); no citizen
+    button. The console must have the terminal enrolled as a mobile kit too
+    (``bt-console add-terminal --mobile``): it decides, not this setting."""
+    staff_idle_s: float = 600.0
+    """(mobile) Without a touch on the staff home for this long the kit signs the staff
+    member out: a case left open on a table must not stay signed in. Never during a call."""
 
     @property
     def kiosk_host(self) -> str:
@@ -263,7 +273,7 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = Path(_str(raw, key))
         elif key in ("ended_linger_s",):
             values[key] = _float(raw, key, 0.0, 3600.0)
-        elif key in ("no_answer_s", "idle_timeout_s"):
+        elif key in ("no_answer_s", "idle_timeout_s", "staff_idle_s"):
             values[key] = _float(raw, key, 1.0, 86400.0)
         elif key == "outbox_max_age_h":
             values[key] = _float(raw, key, 0.01, 24.0 * 90)
@@ -302,6 +312,8 @@ def _build(raw: dict[str, Any]) -> Config:
         raise ConfigError("card_reader", f"must be one of {', '.join(CARD_READERS)}")
     if config.hook_lifted_when not in ("open", "closed"):
         raise ConfigError("hook_lifted_when", "must be open or closed")
+    if config.profile not in PROFILES:
+        raise ConfigError("profile", f"must be one of {', '.join(PROFILES)}")
     return config
 
 

@@ -30,6 +30,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import replace
 
 from appliance.callflow import CallFlow
 from appliance.calls import LegTasks
@@ -56,6 +57,9 @@ from appliance.events import (
     ResetPressed,
     ScreenOffer,
     ScreenStats,
+    StaffCallPressed,
+    StaffSignInTyped,
+    StaffSignOutPressed,
     TimerFired,
 )
 from appliance.kit_parts import battery_view
@@ -73,9 +77,18 @@ from appliance.ports import (
 )
 from appliance.restart import RestartGate
 from appliance.screens import ScreenFlow
+from appliance.staff import STAFF_IDLE, StaffDesk
 from appliance.timers import Timers
 from appliance.update_request import UpdateGate
-from protocol.messages import CardStatus, PartsReport, TerminalRestart, UpdateOffer
+from protocol.messages import (
+    CardStatus,
+    PartsReport,
+    StaffSignedIn,
+    StaffSignedOut,
+    StaffSigninFailed,
+    TerminalRestart,
+    UpdateOffer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -99,6 +112,8 @@ class Coordinator:
         no_answer_s: float = 180.0,
         on_restart: Callable[[str], None] | None = None,
         updates: UpdateGate | None = None,
+        profile: str = "kiosk",
+        staff_idle_s: float = 600.0,
     ) -> None:
         self._signaling = signaling
         self._legs = LegTasks(legs, self.post)
@@ -112,7 +127,7 @@ class Coordinator:
         self.desk = Desk(signaling=signaling, timers=self._timers, contact=contact,
                          idle_timeout_s=idle_timeout_s, no_answer_s=no_answer_s)  # fmt: skip
         self._base = View("offline", reason="starting")
-        self._view = self.desk.compose(self._base)
+        self._view = self.desk.compose(self._base)  # the profile is set below: see _compose
         self.calls = CallFlow(signaling=signaling, legs=self._legs, screen=screen,
                               desk=self.desk, timers=self._timers, set_view=self._set,
                               state=lambda: self._base.state, linger_s=ended_linger_s,
@@ -126,6 +141,9 @@ class Coordinator:
             shown=lambda: self._view.shown,
             linger_s=ended_linger_s,
         )
+        self.profile = profile
+        """``kiosk`` (citizens) or ``mobile`` (a staff kit: appliance/staff.py)."""
+        self.staff = StaffDesk(signaling=signaling, timers=self._timers, idle_s=staff_idle_s)
         self.restart = RestartGate(on_restart)
         self.updates = updates if updates is not None else UpdateGate(None)
         self._queue: asyncio.Queue[Event] = asyncio.Queue()
@@ -214,8 +232,49 @@ class Coordinator:
         await self._dispatch(event)
         self._publish()
 
+    @property
+    def mobile(self) -> bool:
+        """Whether this appliance runs as a staff kit (``profile = "mobile"``)."""
+        return self.profile == "mobile"
+
+    async def _staff_event(self, event: Event) -> bool:
+        """The mobile profile's events; True when ``event`` was one of them (or is not
+        offered in this profile: the citizen's button and information screen)."""
+        staff = self.staff
+        match event:
+            case StaffSignInTyped():
+                if self.mobile and self.state == "idle":
+                    await staff.sign_in(event, self.link_up)
+            case StaffSignOutPressed():
+                if self.mobile:
+                    if self.state in ("queued", "in-call"):
+                        await self.screens.hangup_pressed("kiosk")
+                    await staff.sign_out("staff", self.link_up)
+            case StaffCallPressed(queue_id=queue_id):
+                if self.mobile and self.state == "idle" and staff.may_call(queue_id):
+                    staff.activity()
+                    self.desk.session.queue_id = queue_id
+                    await self.calls.request()
+            case TimerFired(name=name) if name == STAFF_IDLE:
+                if self._timers.current(event):
+                    if self.state == "idle":
+                        await staff.sign_out("idle", self.link_up)
+                    else:
+                        staff.activity()  # never in a call: again once it is over
+            case LinkMessage(message=StaffSignedIn() | StaffSigninFailed() | StaffSignedOut()):
+                staff.on_message(event.message)
+                if not staff.signed_in and self.state in ("queued", "in-call"):
+                    await self.screens.hangup_pressed("kiosk")  # the session ran out
+            case CallPressed() | ContinuePressed() if self.mobile:
+                pass  # no citizen button on a staff kit
+            case _:
+                return False
+        return True
+
     async def _dispatch(self, event: Event) -> None:
         desk = self.desk
+        if await self._staff_event(event):
+            return
         match event:
             case CallPressed(source=source):
                 await self.screens.call_pressed(source)
@@ -230,6 +289,7 @@ class Coordinator:
                 await self.screens.reset()
             case Activity():
                 desk.activity(self._view.shown)
+                self.staff.activity()
             case TimerFired():
                 await self.screens.on_timer(event)
             case CallbackRequested():
@@ -259,6 +319,7 @@ class Coordinator:
                         self._set(View("idle"))
             case LinkDown(reason=reason):
                 self.link_up = False
+                self.staff.link_lost()
                 self.calls.cancel_unnamed = False
                 desk.callback_failed("the console link was lost")
                 if await self.calls.hold(self.call_hold_s):
@@ -288,13 +349,16 @@ class Coordinator:
                 await self.calls.media_failed(call_id, detail)
             case PartsChanged(parts=parts):
                 desk.battery = battery_view(parts)
+                self.staff.printer = parts.get("printer")
                 if self.link_up:
                     await self._signaling.send(PartsReport(parts=parts))
             case CardChanged(card=card):
                 # Only the type travels; the console relays it to the caseworker of the
-                # call. While offline it is dropped: the next hello's parts carry it.
+                # call. While offline it is dropped: the next hello's parts carry it. A kit
+                # shows it to its signed-in staff member and tells the console only then.
+                self.staff.card = card
                 live = self.state in ("queued", "in-call")
-                if self.link_up:
+                if self.link_up and (not self.mobile or self.staff.signed_in):
                     current = self.call_id if live else None
                     await self._signaling.send(CardStatus(card=card, call_id=current))
 
@@ -303,13 +367,30 @@ class Coordinator:
             self.remote_frames_decoded = 0
         self._base = base
 
-    def _publish(self, *, force: bool = False) -> None:
+    def _compose(self) -> View:
+        """The snapshot: the desk's, and on a staff kit the staff screens instead of the
+        citizen's welcome (sign-in, or the staff home once someone is signed in)."""
         view = self.desk.compose(self._base)
+        if not self.mobile:
+            return view
+        screen = view.screen
+        timeout = view.idle_timeout_s
+        if view.state == "idle":
+            screen = "staff-home" if self.staff.signed_in else "staff-signin"
+            if self.staff.signed_in:
+                timeout = self.staff.idle_s  # the page warns before the idle sign-out
+        return replace(view, screen=screen, profile="mobile", staff=self.staff.view(),
+                       idle_timeout_s=timeout)  # fmt: skip
+
+    def _publish(self, *, force: bool = False) -> None:
+        view = self._compose()
         if view == self._view and not force:
             return
         old, self._view = self._view, view
         if view.shown != old.shown or force:
             self.desk.screen_changed(view.shown)
+            if view.shown == "staff-home":
+                self.staff.activity()  # the page counts the idle time from here too
         self._screen.show(view)
         for observer in self._observers:
             observer(view)

@@ -354,6 +354,8 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         no_answer_s=config.no_answer_s,
         on_restart=lambda reason: terminal.request_restart(reason),
         updates=update_gate(config.update_request_file),
+        profile=config.profile,
+        staff_idle_s=config.staff_idle_s,
     )
     terminal = Terminal(
         config=config,

@@ -168,6 +168,29 @@ class CardChanged:
     card: CardType | None
 
 
+@dataclass(frozen=True)
+class StaffSignInTyped:
+    """(mobile) The staff member sent the sign-in form: username + password (+ TOTP) or a
+    one-time code. The secrets are kept out of ``repr`` (logs) and go only to the console."""
+
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    totp: str | None = field(default=None, repr=False)
+    code: str | None = field(default=None, repr=False)
+
+
+@dataclass(frozen=True)
+class StaffSignOutPressed:
+    """(mobile) The staff member signs out (a running call is hung up first)."""
+
+
+@dataclass(frozen=True)
+class StaffCallPressed:
+    """(mobile) The signed-in staff member calls queue ``queue_id`` (a specialist)."""
+
+    queue_id: int
+
+
 Event = (
     CallPressed
     | HangupPressed
@@ -190,4 +213,7 @@ Event = (
     | PhotoTaken
     | PrintChanged
     | HandsetChanged
+    | StaffSignInTyped
+    | StaffSignOutPressed
+    | StaffCallPressed
 )

@@ -19,7 +19,7 @@ State = Literal["idle", "queued", "in-call", "ended", "offline"]
 
 ScreenName = Literal[
     "welcome", "info", "closed", "waiting", "no-answer", "in-call", "thanks", "callback-sent",
-    "offline",
+    "offline", "staff-signin", "staff-home",
 ]  # fmt: skip
 """What the kiosk page shows (docs/kiosk-api.md); derived from the state and the session."""
 
@@ -102,11 +102,44 @@ class View:
     reconnecting: bool = False
     """In a call whose console link was lost: the console holds the call while the terminal
     reconnects; the kiosk shows "connection lost, reconnecting" over the call."""
+    profile: str = "kiosk"
+    """``kiosk`` or ``mobile`` (a staff kit: appliance/staff.py)."""
+    staff: StaffView | None = None
+    """(mobile) The staff sign-in's state, or the signed-in staff member."""
 
     @property
     def shown(self) -> ScreenName:
         """The screen to show: ``screen`` or the default of the state."""
         return self.screen if self.screen is not None else default_screen(self.state)
+
+
+@dataclass(frozen=True)
+class StaffQueue:
+    """A queue a signed-in staff member may call from the kit."""
+
+    queue_id: int
+    name: str
+    office: str
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """What the staff screens show; never a password, TOTP or code."""
+
+    name: str | None = None
+    """The signed-in staff member; None: the sign-in screen."""
+    role: str | None = None
+    expires_at: float | None = None
+    queues: tuple[StaffQueue, ...] = ()
+    pending: bool = False
+    """A sign-in is on its way to the console."""
+    error: str | None = None
+    """Why the last sign-in was refused (``staff.signin_failed`` codes, or ``offline``)."""
+    retry_after_s: float | None = None
+    card: str | None = None
+    """The type of the card in the reader (eid, egk, girocard, unknown), while signed in."""
+    printer: str | None = None
+    """The printer's health (``ok``, ``missing``, ...; None: no printer configured)."""
 
 
 def default_screen(state: State) -> ScreenName:

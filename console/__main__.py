@@ -55,6 +55,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("add-terminal", help="add a terminal; prints its enrollment code")
     p.add_argument("--municipality", required=True)
     p.add_argument("--code-ttl-hours", type=float, default=None)
+    p.add_argument(
+        "--mobile",
+        action="store_true",
+        help="a mobile kit: staff sign in on it and call specialists (no citizen button)",
+    )
     p.add_argument("name")
 
     p = sub.add_parser("new-code", help="issue a new enrollment code for a terminal")
@@ -151,7 +156,13 @@ def _run(args: argparse.Namespace, config: ConsoleConfig) -> int:
             raise ConsoleError("--code-ttl-hours must be positive")
         if command == "add-terminal":
             terminal, code = asyncio.run(
-                admin.add_terminal(config, args.municipality, args.name, ttl)
+                admin.add_terminal(
+                    config,
+                    args.municipality,
+                    args.name,
+                    ttl,
+                    kind="mobile" if args.mobile else "stationary",
+                )
             )
         else:
             terminal, code = asyncio.run(admin.new_code(config, args.terminal_id, ttl))

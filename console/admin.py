@@ -56,11 +56,17 @@ async def add_caseworker(
 
 
 async def add_terminal(
-    config: ConsoleConfig, municipality: str, name: str, ttl_hours: float
+    config: ConsoleConfig,
+    municipality: str,
+    name: str,
+    ttl_hours: float,
+    *,
+    kind: str = "stationary",
 ) -> tuple[TerminalRecord, str]:
-    """Create a terminal and its first enrollment code."""
+    """Create a terminal (``kind`` mobile: a staff kit) and its first enrollment code."""
     return await with_store(
-        config, lambda store: Enroller(store).add_terminal(municipality, name, ttl_hours)
+        config,
+        lambda store: Enroller(store).add_terminal(municipality, name, ttl_hours, kind=kind),
     )
 
 

@@ -35,6 +35,10 @@ class TerminalIdentity:
     municipality_name: str
     office_id: int | None = None
     """The office the terminal was stored in at sign-in (the directory may know better)."""
+    kind: str = "stationary"
+    """``stationary`` (a citizen presses the button) or ``mobile`` (a staff kit: calls only
+    while a staff member is signed in on it, console/kits.py). Set by an admin, never by
+    the terminal's own claim."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,8 @@ class Call:
     pause_until: float = 0.0
     """After a round where everyone was tried, no offers until then."""
     answers: int = 0
+    staff: str | None = None
+    """(mobile kit) The staff member on site who placed the call (their display name)."""
     away_since: float | None = None
     """When its terminal's socket was lost while it waited (Hub.hold_waiting_s): it keeps its
     place but is not offered until the terminal is back; None while the terminal is here."""

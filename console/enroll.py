@@ -81,13 +81,13 @@ class Enroller:
         self._clock = clock or (lambda: datetime.now(UTC))
 
     async def add_terminal(
-        self, municipality: str, name: str, ttl_hours: float
+        self, municipality: str, name: str, ttl_hours: float, *, kind: str = "stationary"
     ) -> tuple[TerminalRecord, str]:
         """Create a terminal and return it with its one-time code (shown once)."""
         code = new_code()
         expires = self._clock() + timedelta(hours=ttl_hours)
         terminal = await self._store.add_terminal(
-            municipality, new_terminal_id(), name, hash_code(code), expires
+            municipality, new_terminal_id(), name, hash_code(code), expires, kind=kind
         )
         return terminal, code
 

@@ -181,6 +181,7 @@ class DeskViews:
                     queue_id=None if queue is None else queue.queue_id,
                     queue_name=_name(queue),
                     transferred_by=call.transferred_by,
+                    staff=call.staff,
                 )
             )
         return QueueUpdate(now=now, entries=entries)
@@ -276,6 +277,7 @@ class DeskViews:
             language=call.language,
             ring_s=round(ring, 1),
             transferred_by=call.transferred_by,
+            staff=call.staff,
         )
 
     def _assigned(self, call: Call) -> Assigned:
@@ -287,6 +289,7 @@ class DeskViews:
             queue_name=_name(call.queue),
             language=call.language,
             transferred_by=call.transferred_by,
+            staff=call.staff,
         )
 
     def _answered(self, call: Call, who: CaseworkerIdentity) -> Answered:

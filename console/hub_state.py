@@ -45,6 +45,7 @@ class SavedCall(msgspec.Struct, frozen=True, kw_only=True):
     answers: int = 0
     transferred_by: str | None = None
     caseworker: CaseworkerIdentity | None = None
+    staff: str | None = None
     terminal_link: str = ""
     """Which socket the terminal was on (console/bus/): an answered call resumes only when
     that same socket registers with the new owner."""
@@ -114,7 +115,7 @@ class HubState:
                     queue_id=queue_id, order=order, position=position, queued_at=call.queued_at,
                     office_id=call.office_id, language=call.language, answers=call.answers,
                     transferred_by=call.transferred_by, caseworker=call.caseworker,
-                    terminal_link=link,
+                    staff=call.staff, terminal_link=link,
                 )  # fmt: skip
             fresh[call.call_id] = (key, record)
             found.append(record)
@@ -149,7 +150,7 @@ class HubState:
             call = Call(record.call_id, record.terminal, record.since, language=record.language,
                         office_id=record.office_id, queue=queue, queued_at=record.queued_at,
                         answers=record.answers, transferred_by=record.transferred_by,
-                        caseworker=who, away_since=now)  # fmt: skip
+                        caseworker=who, away_since=now, staff=record.staff)  # fmt: skip
             self._calls[call.call_id] = call
             self._call_of_terminal[terminal_id] = call.call_id
             municipality_id = record.terminal.municipality_id

@@ -41,6 +41,7 @@ from protocol.messages import (
 
 CLOSE_REPLACED = 4409
 """Close code for a terminal connection replaced by a newer one of the same terminal."""
+STAFF_REQUIRED = Error(code="staff_required", message="sign a staff member in on this kit first")
 NO_OFFICE = Error(code="unavailable", message="no service is set up for this terminal yet; retry")
 
 
@@ -211,9 +212,19 @@ class TerminalSide:
             conn.send(Error(code="unexpected", message=f"{type(msg).__name__} not expected here"))
 
     def _request(self, who: TerminalIdentity, conn: Connection, msg: CallRequest) -> None:
+        if who.kind == "mobile":
+            if msg.staff is None:  # the socket fills it in from the kit's staff session
+                conn.send(STAFF_REQUIRED)
+                return
+            if msg.queue_id is None:
+                conn.send(Error(code="invalid", message="queue_id: a mobile kit names the queue"))
+                return
         existing = self._call_of_terminal.get(who.terminal_id)
         if existing is not None:  # idempotent: the same call again
             self._resend_call_state(self._calls[existing], conn)
+            return
+        if who.kind == "mobile":
+            self._kit_request(who, conn, msg)
             return
         office_id = self._place_terminal(who)
         office = self.directory.office(office_id)
@@ -242,12 +253,36 @@ class TerminalSide:
             return
         call = Call(self._new_call_id(), who, now, language=language,
                     office_id=office.office_id, queue=queue, queued_at=now)  # fmt: skip
+        self._queue_call(who, conn, call)
+
+    def _kit_request(self, who: TerminalIdentity, conn: Connection, msg: CallRequest) -> None:
+        """A mobile kit's call: into any queue of its municipality (the specialist queue the
+        staff member chose), open hours of that queue's office apply."""
+        queue = self.directory.queue(msg.queue_id)
+        if queue is None or queue.municipality_id != who.municipality_id:
+            # Same answer for other municipalities' queues: their ids are not revealed.
+            conn.send(Error(code="invalid", message="queue_id: not a queue of this municipality"))
+            return
+        now = self._now()
+        language = citizen_language(msg.language)
+        if not self.office.is_open(queue.office_id):
+            conn.send(self.office.closed_error(queue.office_id))
+            return
+        call = Call(self._new_call_id(), who, now, language=language, office_id=queue.office_id,
+                    queue=queue, queued_at=now, staff=msg.staff)  # fmt: skip
+        self._queue_call(who, conn, call)
+
+    def _queue_call(self, who: TerminalIdentity, conn: Connection, call: Call) -> None:
+        """Put a new call at the end of its queue, tell the terminal and the desks, route."""
+        queue = call.queue
+        assert queue is not None and call.office_id is not None
+        now = call.since
         self._calls[call.call_id] = call
         self._call_of_terminal[who.terminal_id] = call.call_id
         self._queues.push(queue.queue_id, who.municipality_id, call.call_id, now)
         conn.send(self._queued(call))
         self.events(CallRequested(now, call.call_id, who.municipality_id, who.terminal_id,
-                                  office.office_id, queue.queue_id, language))  # fmt: skip
+                                  call.office_id, queue.queue_id, call.language))  # fmt: skip
         self._broadcast_queue(who.municipality_id)
         self._route(who.municipality_id)
 

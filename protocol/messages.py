@@ -159,6 +159,9 @@ class CallRequest(Message, tag="call.request"):
     language: str | None = None
     queue_id: int | None = None
     """The service the citizen chose on the welcome screen; None: the office's first."""
+    staff: str | None = None
+    """(mobile kit) Set by the console from the kit's staff session (the staff member's
+    display name) before routing; whatever a terminal sends here is replaced."""
 
 
 class CallCancel(Message, tag="call.cancel"):
@@ -224,6 +227,8 @@ class QueueEntry(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     transferred_by: str | None = None
     """The colleague who transferred the call here, if any."""
     """The kiosk language the citizen chose (from ``call.request``)."""
+    staff: str | None = None
+    """(mobile kit) The staff member on site with the citizen, who placed the call."""
 
 
 class QueueUpdate(Message, tag="queue"):
@@ -242,6 +247,8 @@ class Assigned(Message, tag="call.assigned"):
     queue_name: str | None = None
     language: str | None = None
     transferred_by: str | None = None
+    staff: str | None = None
+    """(mobile kit) The staff member on site with the citizen."""
 
 
 class CallHeld(Message, tag="call.held"):
@@ -290,6 +297,8 @@ class CallOffer(Message, tag="call.offer"):
     language: str | None = None
     ring_s: float = 20.0
     transferred_by: str | None = None
+    staff: str | None = None
+    """(mobile kit) The staff member on site with the citizen."""
 
 
 class OfferEnded(Message, tag="call.offer_ended"):
@@ -573,6 +582,76 @@ class Chat(Message, tag="chat"):
     sender: Literal["citizen", "caseworker"] | None = None
 
 
+# --- mobile kit: staff sign-in (issue 8) ---------------------------------------------
+
+MAX_STAFF_SECRET_CHARS = 1024
+"""Longest password a kit passes on (the console's own form takes as much)."""
+StaffUsername = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+StaffSecret = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_STAFF_SECRET_CHARS)]
+KitCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{8}$")]
+TotpCode = Annotated[str, msgspec.Meta(pattern=r"^[0-9]{6}$")]
+StaffSigninRefusal = Literal[
+    "wrong", "throttled", "not_mobile", "forbidden", "second_factor", "setup_required"
+]
+"""``wrong``: unknown person, wrong password, TOTP or code (one answer for all of them);
+``throttled``: too many failures, retry after ``retry_after_s``; ``not_mobile``: this
+terminal is not enrolled as a mobile kit; ``forbidden``: the person may not sign in here
+(not of the kit's municipality, not a caseworker role, inactive); ``second_factor``: the
+password was right and the account needs its TOTP code; ``setup_required``: the account has
+no second factor yet, which the console requires: set it up at the console first."""
+
+
+class StaffSignin(Message, tag="staff.signin", omit_defaults=True):
+    """A staff member signs in on a mobile kit (T -> C): ``username`` + ``password``
+    (+ ``totp`` when the account has a second factor), or a one-time ``code`` a caseworker
+    created at the console. The kit sends them only here, over its TLS socket, and keeps
+    none of them."""
+
+    request_id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    username: StaffUsername | None = None
+    password: StaffSecret | None = None
+    totp: TotpCode | None = None
+    code: KitCode | None = None
+
+    def __repr__(self) -> str:
+        """Without the secrets: a logged message must not carry a password or code."""
+        return f"StaffSignin(request_id={self.request_id!r}, username={self.username!r}, ...)"
+
+
+class StaffSignedIn(Message, tag="staff.signed_in"):
+    """A staff session is bound to this kit until ``expires_at`` (console clock, seconds
+    since the epoch) or sign-out (C -> T). Also sent after ``welcome`` when the kit's session
+    is still running (``request_id`` None). ``queues``: what the kit may call."""
+
+    name: str
+    role: str
+    expires_at: float
+    queues: list[QueueInfo]
+    request_id: str | None = None
+
+
+class StaffSigninFailed(Message, tag="staff.signin_failed"):
+    """The sign-in ``request_id`` was refused (C -> T); see :data:`StaffSigninRefusal`."""
+
+    request_id: str
+    code: StaffSigninRefusal
+    retry_after_s: float | None = None
+
+
+class StaffSignout(Message, tag="staff.signout"):
+    """The staff member signs out, or the kit signs them out after idle time (T -> C)."""
+
+    reason: Literal["staff", "idle"] = "staff"
+
+
+class StaffSignedOut(Message, tag="staff.signed_out"):
+    """No staff session is bound to the kit (any more) (C -> T): after ``staff.signout``
+    (``signout``), when it ran out (``expired``), or after ``welcome`` when none runs
+    (``none``). A mobile kit without a session can call no queue and send no card status."""
+
+    reason: Literal["signout", "expired", "none"]
+
+
 TerminalToConsole = (
     Hello
     | Ping
@@ -586,6 +665,8 @@ TerminalToConsole = (
     | PhotoFailed
     | CallbackRequest
     | Chat
+    | StaffSignin
+    | StaffSignout
 )
 ConsoleToTerminal = (
     Welcome
@@ -604,6 +685,9 @@ ConsoleToTerminal = (
     | TerminalRestart
     | UpdateOffer
     | MobileOffice
+    | StaffSignedIn
+    | StaffSigninFailed
+    | StaffSignedOut
 )
 CaseworkerToConsole = (
     Hello

@@ -25,6 +25,7 @@ from appliance.kiosk.http import MAX_BODY, BadRequest, check_host_and_origin, er
 from appliance.kiosk.i18n import i18n_blueprint
 from appliance.kiosk.intents import intents_blueprint
 from appliance.kiosk.outbox_api import OutboxPort, outbox_blueprint
+from appliance.kiosk.staff_api import staff_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +79,7 @@ def create_kiosk_app(bridge: KioskBridge, outbox: OutboxPort | None = None) -> F
     app.register_blueprint(intents_blueprint(bridge))
     if outbox is not None:
         app.register_blueprint(outbox_blueprint(outbox))
+    app.register_blueprint(staff_blueprint(bridge))  # the mobile profile's staff intents
     return app
 
 

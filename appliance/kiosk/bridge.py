@@ -198,6 +198,10 @@ class KioskBridge:
         """The page reported decoded remote frames."""
         self._post(ScreenStats(frames_decoded))
 
+    def intent(self, event: Event) -> None:
+        """Pass any other checked intent on (the mobile profile's staff intents)."""
+        self._post(event)
+
     def _broadcast(self, name: str, data: dict[str, Any]) -> None:
         with self._lock:
             pages = list(self._pages)

@@ -12,7 +12,7 @@ from typing import Any
 
 import msgspec
 
-from appliance.ports import View
+from appliance.ports import StaffView, View
 from protocol.messages import MobileVisit
 
 
@@ -58,6 +58,25 @@ def snapshot_of(view: View) -> dict[str, Any]:
         if view.transfer_to is None
         else {"to": view.transfer_to, "kind": view.transfer_kind},
         "reconnecting": view.reconnecting,
+        "profile": view.profile,
+        "staff": None if view.staff is None else _staff(view.staff),
+    }
+
+
+def _staff(staff: StaffView) -> dict[str, Any]:
+    """The staff screens' part (mobile profile): who is signed in, what they may call."""
+    return {
+        "name": staff.name,
+        "role": staff.role,
+        "expires_at": staff.expires_at,
+        "queues": [
+            {"queue_id": q.queue_id, "name": q.name, "office": q.office} for q in staff.queues
+        ],
+        "pending": staff.pending,
+        "error": staff.error,
+        "retry_after_s": staff.retry_after_s,
+        "card": staff.card,
+        "printer": staff.printer,
     }
 
 

@@ -35,6 +35,7 @@ OWN_BLUEPRINTS: tuple[str, ...] = (
     "console.api.admin_page",
     "console.api.update_location",
     "console.api.visits",
+    "console.api.kit_codes",
 )
 """Modules whose blueprints :func:`register` adds to the app."""
 
@@ -57,6 +58,7 @@ API_MODULES: tuple[str, ...] = (
     "console.routes.photos",
     "console.routes.printing",
     "console.routes.kit_documents",
+    "console.api.kit_codes",
 )
 """Every module whose ``OPENAPI`` fragment goes into the OpenAPI document."""
 

@@ -10,7 +10,7 @@ restart) lives at ``/api/v1/terminals`` and ``/api/v1/fleet``; this is the regis
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
@@ -27,6 +27,7 @@ from console.store.admin_terminals import RegisteredTerminal, TerminalAdminStore
 bp = Blueprint("api_terminals_admin", __name__)
 OfficeId = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 BASE = "/api/v1/admin/terminals"
+TerminalKind = Literal["stationary", "mobile"]
 
 
 class TerminalRegistration(msgspec.Struct, forbid_unknown_fields=True):
@@ -34,6 +35,8 @@ class TerminalRegistration(msgspec.Struct, forbid_unknown_fields=True):
 
     name: Name
     office_id: OfficeId | None = None
+    kind: TerminalKind = "stationary"
+    """``mobile``: a staff kit (calls only with a staff member signed in on it)."""
 
 
 class RegisteredTerminalPatch(msgspec.Struct, forbid_unknown_fields=True):
@@ -41,6 +44,7 @@ class RegisteredTerminalPatch(msgspec.Struct, forbid_unknown_fields=True):
 
     name: Name | UnsetType = UNSET
     office_id: OfficeId | UnsetType = UNSET
+    kind: TerminalKind | UnsetType = UNSET
 
 
 class EnrollmentCode(msgspec.Struct):
@@ -85,7 +89,9 @@ async def create_terminal() -> Response:
     ttl = svc.config.code_ttl_hours
     if new.office_id is not None:  # 404 before anything is created
         await OfficeStore(svc.store.db).get(who.municipality_id, new.office_id)
-    record, code = await svc.enroller.add_terminal(who.municipality_name, new.name, ttl)
+    record, code = await svc.enroller.add_terminal(
+        who.municipality_name, new.name, ttl, kind=new.kind
+    )
     terminal = (
         await store.update(who.municipality_id, record.id, office_id=new.office_id)
         if new.office_id is not None
@@ -120,6 +126,8 @@ async def update_terminal(terminal_id: str) -> Response:
     )  # fmt: skip
     if "office_id" in values:
         svc.directory_changed.set()
+    if "kind" in values:  # the socket read the kind at its handshake: connect again
+        svc.hub.drop_terminal(terminal_id, "this terminal's kind was changed by an admin")
     return reply(terminal)
 
 

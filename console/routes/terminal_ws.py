@@ -17,12 +17,22 @@ from console.enroll import credential_matches, split_credential
 from console.hub import TerminalIdentity
 from console.mobile_office import send_at_connect
 from console.routes.flood_gate import client_address
+from console.routes.kit_staff import KitStaff
 from console.services import Services, services
 from console.sockets import MIN_IDLE_TIMEOUT_S, SocketConnection, greet, run_socket
 from console.turn import terminal_user
 from console.update_offer import offer_at_connect
 from protocol.codec import ProtocolError
-from protocol.messages import PROTOCOL_VERSION, CallbackRequest, Error, Hello, Ping, Pong
+from protocol.messages import (
+    PROTOCOL_VERSION,
+    CallbackRequest,
+    Error,
+    Hello,
+    Ping,
+    Pong,
+    StaffSignin,
+    StaffSignout,
+)
 
 bp = Blueprint("terminal_ws", __name__)
 
@@ -42,6 +52,7 @@ async def authenticate(svc: Services, authorization: str) -> TerminalIdentity | 
         municipality_id=terminal.municipality_id,
         municipality_name=terminal.municipality_name,
         office_id=terminal.office_id,
+        kind=terminal.kind,
     )
 
 
@@ -62,6 +73,8 @@ class TerminalSocket:
         self.welcomed = False
         self.ping_interval_s = svc.config.heartbeat_s
         """The terminal's current ping interval (faster during a call: ``ping.interval_s``)."""
+        self.staff = KitStaff(svc, who, conn)
+        """A mobile kit's signed-in staff member (console/routes/kit_staff.py)."""
 
     def idle_timeout_s(self) -> float:
         """Three of the terminal's ping intervals, at least 3 s, at most three heartbeats."""
@@ -81,6 +94,7 @@ class TerminalSocket:
                 self.svc.presence.connected(self.who.terminal_id, self.remote_addr, msg.software)
                 await offer_at_connect(self.svc, self.who, self.conn, msg.software)
                 await send_at_connect(self.svc, self.who, self.conn, self.svc.hub.office.clock())
+                await self.staff.at_connect()
         elif isinstance(msg, Ping):
             self.conn.send(Pong(seq=msg.seq))
             interval = msg.interval_s
@@ -88,10 +102,16 @@ class TerminalSocket:
                 self.ping_interval_s = interval
             elif interval is None:
                 self.ping_interval_s = self.svc.config.heartbeat_s
-        elif isinstance(msg, CallbackRequest):  # the database is async; the hub is not
-            await self.svc.callbacks.request(self.who, self.conn, msg)
+        elif isinstance(msg, StaffSignin | StaffSignout):
+            await self.staff.receive(msg)
         else:
-            self.svc.bus.from_terminal(self.who.terminal_id, self.conn, msg)
+            checked = await self.staff.gate(msg)  # a mobile kit acts only with staff signed in
+            if checked is None:
+                return
+            if isinstance(checked, CallbackRequest):  # the database is async; the hub is not
+                await self.svc.callbacks.request(self.who, self.conn, checked)
+            else:
+                self.svc.bus.from_terminal(self.who.terminal_id, self.conn, checked)
 
     def _hello(self, msg: object) -> None:
         hello = greet(

@@ -30,6 +30,8 @@ class RegisteredTerminal(msgspec.Struct, frozen=True):
     """Whether it has traded an enrollment code for its credential."""
     enrolled_at: datetime | None
     last_seen: datetime | None
+    kind: str = "stationary"
+    """``stationary`` or ``mobile`` (a staff kit)."""
 
 
 def _out(row: Terminal) -> RegisteredTerminal:
@@ -40,6 +42,7 @@ def _out(row: Terminal) -> RegisteredTerminal:
         enrolled=row.credential_hash is not None,
         enrolled_at=row.enrolled_at,
         last_seen=row.last_seen,
+        kind=row.kind,
     )
 
 

@@ -122,6 +122,42 @@ class Terminal(Base):
     """The office whose queues and hours the terminal serves (revision 0004)."""
     last_ip: Mapped[str | None] = mapped_column(String(64), nullable=True)
     software: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    kind: Mapped[str] = mapped_column(String(16), default="stationary", server_default="stationary")
+    """``stationary`` or ``mobile`` (a staff kit, revision 0009): set by an admin only."""
+
+
+class KitCode(Base):
+    """A one-time code a caseworker created for signing in on a mobile kit (revision 0009).
+
+    Only its sha256 is stored; 8 digits are guessable offline, but a code lives 10 minutes,
+    is used once, and every guess at a kit counts against the sign-in throttle."""
+
+    __tablename__ = "kit_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    caseworker_id: Mapped[int] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="CASCADE"), index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class KitSession(Base):
+    """The staff member signed in on a mobile kit, one per kit (revision 0009).
+
+    In the database, not in a socket, so a kit that reconnects (or lands on another console
+    instance) keeps its signed-in staff member until the session expires or is ended."""
+
+    __tablename__ = "kit_sessions"
+
+    terminal_id: Mapped[str] = mapped_column(
+        ForeignKey("terminals.id", ondelete="CASCADE"), primary_key=True
+    )
+    caseworker_id: Mapped[int] = mapped_column(
+        ForeignKey("caseworkers.id", ondelete="CASCADE"), index=True
+    )
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class EnrollmentCode(Base):

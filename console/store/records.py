@@ -50,3 +50,4 @@ class TerminalRecord:
     office_id: int | None = None
     last_ip: str | None = None
     software: str | None = None
+    kind: str = "stationary"

@@ -121,7 +121,14 @@ class Store:
     # --- terminals and enrollment ------------------------------------------------------
 
     async def add_terminal(
-        self, municipality: str, terminal_id: str, name: str, code_hash: str, expires_at: datetime
+        self,
+        municipality: str,
+        terminal_id: str,
+        name: str,
+        code_hash: str,
+        expires_at: datetime,
+        *,
+        kind: str = "stationary",
     ) -> TerminalRecord:
         """Create a terminal (in the municipality's first office) with its first enrollment code."""
         async with self.db.session() as s, s.begin():
@@ -129,7 +136,9 @@ class Store:
             office_id = await s.scalar(
                 select(Office.id).where(Office.municipality_id == muni.id).order_by(Office.id)
             )
-            row = Terminal(id=terminal_id, municipality_id=muni.id, name=name, office_id=office_id)
+            row = Terminal(
+                id=terminal_id, municipality_id=muni.id, name=name, office_id=office_id, kind=kind
+            )
             s.add(row)
             await s.flush()
             s.add(
@@ -260,4 +269,5 @@ def _terminal(row: Terminal, muni: Municipality) -> TerminalRecord:
         office_id=row.office_id,
         last_ip=row.last_ip,
         software=row.software,
+        kind=row.kind,
     )

@@ -147,6 +147,8 @@ ROUTES: dict[tuple[str, str], Spec] = {
     # kits' offline documents; a terminal of the other municipality: test_kit_documents.py
     ("GET", "/api/v1/kit-key"): Spec(TERMINAL),
     ("PUT", "/api/v1/kit-documents/{document_id}"): Spec(TERMINAL),
+    # --- mobile kits ---
+    ("POST", "/api/v1/kit-codes"): Spec("caseworker", allowed=frozenset({201})),
 }  # fmt: skip
 """(method, path with {params}) -> who may call it. Every route must be listed."""
 

@@ -257,6 +257,7 @@
     ]);
     return el("tr", { "data-terminal": term.id }, [
       el("td", {}, [name]), el("td", {}, [office]),
+      el("td", { text: term.kind === "mobile" ? t("kits.admin.mobile") : t("kits.admin.stationary") }),
       el("td", { text: term.enrolled ? t("admin.yes") : t("admin.terminals.waiting") }),
       el("td", { text: when(term.last_seen) }), actions
     ]);
@@ -327,6 +328,7 @@
   onSubmit("terminal-form", function (d, form) {
     var body = { name: d.name };
     if (d.office_id) { body.office_id = Number(d.office_id); }
+    if (d.kind === "mobile") { body.kind = "mobile"; }
     return api("POST", "/api/v1/admin/terminals", body).then(function (c) {
       form.elements.name.value = "";
       showCode(c.terminal.name, c.enrollment.code, c.enrollment.expires_at);

@@ -176,7 +176,8 @@
           id: msg.call_id, terminalName: msg.terminal_name, iceServers: msg.ice_servers || [],
           language: msg.language || known.language || null,
           queueName: msg.queue_name || known.queue_name || null,
-          transferredBy: msg.transferred_by || known.transferred_by || null
+          transferredBy: msg.transferred_by || known.transferred_by || null,
+          staff: msg.staff || known.staff || null
         };
         api.callId = msg.call_id;
         api.language = call.language;
@@ -234,6 +235,7 @@
     if (call.transferredBy) {
       badge("transferred-by", "call-transferred-by", t("calls.transferred_by", { name: call.transferredBy }));
     }
+    if (call.staff) { badge("kit-badge", "call-kit-staff", t("kits.on_site", { name: call.staff })); }
   }
 
   async function answer(callId, info) {

@@ -78,6 +78,9 @@
     if (msg.language) {
       meta.appendChild(part("span", "lang-badge", "offer-language", api.languageName(msg.language)));
     }
+    if (msg.staff) {
+      meta.appendChild(part("span", "kit-badge", "offer-kit-staff", t("kits.on_site", { name: msg.staff })));
+    }
     if (msg.transferred_by) {
       meta.appendChild(part("span", "transferred-by", "offer-transferred-by",
         t("calls.transferred_by", { name: msg.transferred_by })));

@@ -41,9 +41,10 @@
       name.appendChild(part("span", "lang-badge", "queue-language", api.languageName(entry.language)));
     }
     info.appendChild(name);
-    if (entry.queue_name || entry.transferred_by) {
+    if (entry.queue_name || entry.transferred_by || entry.staff) {
       var meta = part("div", "queue-meta");
       if (entry.queue_name) { meta.appendChild(part("span", "queue-badge", "queue-service", entry.queue_name)); }
+      if (entry.staff) { meta.appendChild(part("span", "kit-badge", "queue-kit-staff", t("kits.on_site", { name: entry.staff }))); }
       if (entry.transferred_by) {
         meta.appendChild(part("span", "transferred-by", "queue-transferred-by",
           t("calls.transferred_by", { name: entry.transferred_by })));

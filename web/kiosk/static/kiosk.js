@@ -15,9 +15,10 @@ import * as i18n from "./js/i18n.js";
 import { preferences } from "./js/prefs.js";
 import { screenLeg } from "./js/rtc.js";
 import * as screens from "./js/screens.js";
+import { staffScreens } from "./js/staff.js";
 
 const SCREENS = ["welcome", "info", "closed", "waiting", "no-answer", "in-call", "thanks",
-  "callback-sent", "offline"];
+  "callback-sent", "offline", "staff-signin", "staff-home"];
 const STATES = ["idle", "queued", "in-call", "ended", "offline"];
 const FALLBACK = { idle: "welcome", queued: "waiting", "in-call": "in-call", ended: "thanks",
   offline: "offline" };
@@ -35,6 +36,7 @@ const idle = activity();
 const talk = chat();
 let callbackOpen = false; // no-answer: the citizen chose "call me back"
 const callback = callbackForm(() => (kiosk.screen === "closed" ? "closed" : "no_answer"));
+const staff = staffScreens(); // the mobile profile's screens
 
 // A public kiosk has no context menu (Chromium has no policy for it; see image/README.md).
 document.addEventListener("contextmenu", (event) => event.preventDefault());
@@ -106,6 +108,7 @@ function fill(s) {
   if (name === "in-call") screens.inCall(s);
   if (name === "thanks") screens.thanks(s);
   if (name === "offline") screens.offline(s);
+  if (name === "staff-signin" || name === "staff-home") staff.render(name, s.staff || {});
   talk.render(s.chat, s.caseworker, false);
   callback.render(s.callback);
 }
@@ -132,6 +135,7 @@ async function render(s) {
   const gaveUp = name === "no-answer" && state !== "queued" && !callbackOpen;
   if (changed || gaveUp) {
     if (name === "welcome") await wipe();
+    if (name === "staff-signin" || name === "staff-home") staff.wipe(); // no entry stays
     if (name !== "no-answer") callbackOpen = false;
     if (gaveUp) callbackOpen = true;
     kiosk.screen = name;

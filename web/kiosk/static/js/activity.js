@@ -2,14 +2,15 @@
 //
 // Touches and keys are posted to /api/activity at most every 5 s; the daemon's idle
 // timeout (idle_timeout_s from the snapshot) restarts with each. Shortly before it
-// would return to welcome on info/closed/no-answer, a dialog asks "Are you still
-// there?" and its button posts activity at once.
+// would return to welcome on info/closed/no-answer (or sign the staff member out on a
+// mobile kit's staff home), a dialog asks "Are you still there?" and its button posts
+// activity at once.
 "use strict";
 
 import { $, post } from "./api.js";
 
 const THROTTLE_MS = 5000;
-const TIMED_SCREENS = new Set(["info", "closed", "no-answer"]);
+const TIMED_SCREENS = new Set(["info", "closed", "no-answer", "staff-home"]);
 
 /** Watch input and show the idle warning before the daemon's timeout; returns {screen}. */
 export function activity() {

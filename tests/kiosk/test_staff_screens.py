@@ -1,0 +1,134 @@
+"""The mobile profile's staff screens: sign-in and staff home, in every language.
+
+Screenshots (test-artifacts/kiosk-screens/<lang>/staff-*.png), axe-core, untranslated text
+and touch target sizes as for the citizen's screens; then the intents: the keypad types a
+code and signs in with it, the password form sends username, password and TOTP, the fields
+are empty afterwards, a queue is called, the staff member signs out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.kiosk.checks import axe_violations, inject_axe, small_targets, untranslated
+from tests.kiosk.conftest import ARTIFACTS, show
+from tests.kiosk.harness import LANGUAGES, Kiosk, snapshot
+from tests.kiosk.test_screens import choose_language
+
+QUEUES = [
+    {"queue_id": 4, "name": "Wohngeld", "office": "Rathaus Musterstadt"},
+    {"queue_id": 7, "name": "Rentenberatung", "office": "Landratsamt"},
+]
+
+
+def staff_snapshot(screen: str, **staff: Any) -> dict[str, Any]:
+    """A snapshot of the mobile profile's ``staff-signin`` or ``staff-home``."""
+    snap = snapshot("welcome")
+    base: dict[str, Any] = {
+        "name": None, "role": None, "expires_at": None, "queues": [], "pending": False,
+        "error": None, "retry_after_s": None, "card": None, "printer": None,
+    }  # fmt: skip
+    if screen == "staff-home":
+        base.update(name="Anna Außendienst", role="caseworker", expires_at=1764600000.0,
+                    queues=QUEUES, card="egk", printer="ok")  # fmt: skip
+    base.update(staff)
+    snap.update(screen=screen, profile="mobile", staff=base)
+    return snap
+
+
+def visible_sections(page: Any) -> list[str]:
+    return page.eval_on_selector_all(  # type: ignore[no-any-return]
+        "main section", "s => s.filter(x => !x.hidden).map(x => x.dataset.screen)"
+    )
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_staff_screens_in_every_language(page: Any, kiosk: Kiosk, code: str) -> None:
+    inject_axe(page) if not page.evaluate("typeof axe !== 'undefined'") else None
+    if code != "de":
+        choose_language(page, code)
+    out = ARTIFACTS / code
+    out.mkdir(parents=True, exist_ok=True)
+    problems: list[str] = []
+    for screen, extra in (
+        ("staff-signin", {}),
+        ("staff-signin-error", {"error": "throttled", "retry_after_s": 120}),
+        ("staff-home", {}),
+    ):
+        name = screen.removesuffix("-error")
+        show(kiosk, page, staff_snapshot(name, **extra))
+        page.screenshot(path=str(out / f"{screen}.png"))
+        if visible_sections(page) != [name]:
+            problems.append(f"{code}/{screen}: visible sections {visible_sections(page)}")
+        problems += [f"{code}/{screen}: axe {line}" for line in axe_violations(page)]
+        problems += [f"{code}/{screen}: untranslated {t}" for t in untranslated(page, code)]
+        problems += [f"{code}/{screen}: small target {t}" for t in small_targets(page)]
+    assert not problems, "\n".join(problems)
+    show(kiosk, page, snapshot("welcome"))
+
+
+def test_sign_in_with_the_keypad_and_with_a_password(page: Any, kiosk: Kiosk) -> None:
+    show(kiosk, page, staff_snapshot("staff-signin"))
+    assert page.is_visible('[data-test="staff-code-form"]')
+    assert not page.is_visible('[data-test="staff-password-form"]')
+    for digit in "12345678":
+        page.click(f'[data-test="key-{digit}"]')
+    page.click('[data-test="key-9"]')  # a ninth digit is not taken
+    assert page.input_value('[data-test="staff-code"]') == "12345678"
+    page.click('[data-test="key-delete"]')
+    page.click('[data-test="key-8"]')
+    page.click('[data-test="staff-code-signin"]')
+    assert kiosk.wait_posted("/api/staff/signin") == {"code": "12345678"}
+    assert page.input_value('[data-test="staff-code"]') == ""
+
+    kiosk.clear()
+    page.click('[data-test="staff-way-password"]')
+    assert page.is_visible('[data-test="staff-password-form"]')
+    page.fill('[data-test="staff-username"]', " anna ")
+    page.fill('[data-test="staff-password"]', "geheim-123")
+    page.fill('[data-test="staff-totp"]', "123 456")
+    page.click('[data-test="staff-password-signin"]')
+    body = kiosk.wait_posted("/api/staff/signin")
+    assert body == {"username": "anna", "password": "geheim-123", "totp": "123456"}
+    assert page.input_value('[data-test="staff-password"]') == ""
+    assert page.input_value('[data-test="staff-totp"]') == ""
+
+    show(kiosk, page, staff_snapshot("staff-signin", pending=True))
+    assert page.is_visible('[data-test="staff-pending"]')
+    show(kiosk, page, staff_snapshot("staff-signin", error="second_factor"))
+    assert page.is_visible('[data-test="staff-password-form"]')
+    assert "Authenticator" in page.inner_text('[data-test="staff-error"]')
+
+
+def test_staff_home_calls_a_queue_and_signs_out(page: Any, kiosk: Kiosk) -> None:
+    show(kiosk, page, staff_snapshot("staff-home"))
+    assert page.inner_text('[data-test="staff-name"]') == "Angemeldet: Anna Außendienst"
+    buttons = page.locator('[data-test="staff-queue"]')
+    assert buttons.count() == 2
+    assert "Landratsamt" in buttons.nth(1).inner_text()
+    assert page.inner_text('[data-test="staff-card"]') == "Gesundheitskarte (eGK)"
+    assert page.inner_text('[data-test="staff-printer"]') == "Drucker bereit"
+    assert page.is_visible('[data-test="staff-tools"]')  # the place for further tools
+    assert page.locator('[data-slot="staff-tools"]').count() == 1
+    buttons.nth(1).click()
+    assert kiosk.wait_posted("/api/staff/call") == {"queue_id": 7}
+    show(kiosk, page, staff_snapshot("staff-home", card=None, printer="missing", queues=[]))
+    assert page.inner_text('[data-test="staff-card"]') == "Keine Karte im Lesegerät."
+    assert page.is_visible('[data-test="staff-no-queues"]')
+    page.click('[data-test="staff-signout"]')
+    assert kiosk.wait_posted("/api/staff/signout") == {}
+
+
+def test_the_idle_sign_out_is_announced(page: Any, kiosk: Kiosk) -> None:
+    """Shortly before the kit signs out an untouched staff home, the page asks, and a tap
+    on "I am still here" tells the daemon (which restarts its idle sign-out)."""
+    snap = staff_snapshot("staff-home")
+    snap["idle_timeout_s"] = 3
+    show(kiosk, page, snap)
+    kiosk.clear()
+    page.wait_for_selector('[data-test="idle-warning"]', state="visible", timeout=5_000)
+    page.click('[data-test="still-here"]')
+    kiosk.wait_posted("/api/activity")
+    assert not page.is_visible('[data-test="idle-warning"]')
