@@ -25,8 +25,6 @@ schedule.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import os
 from collections.abc import Sequence
@@ -37,11 +35,23 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from console.errors import ConfigError, ConsoleError
+from console.key_file import KeyKind, load_key_lines, parse_key_lines
 
 KEY_BYTES = 32
 NONCE_BYTES = 12
 FILE_NAME = "document_key"
 _AAD_PREFIX = b"bt-document/v1"
+_KIND = KeyKind(
+    noun="document key",
+    env_name="BT_CONSOLE_DOCUMENT_KEY",
+    size=KEY_BYTES,
+    generate=lambda: os.urandom(KEY_BYTES),
+    header=(
+        "# Buergerterminal document key (AES-256, base64). The first line encrypts;\n"
+        "# older keys below it still decrypt. Keep a copy: without it the case inbox\n"
+        "# cannot be read. See console/documents.py for rotation.\n"
+    ),
+)
 
 
 class DocumentUnreadableError(ConsoleError):
@@ -111,53 +121,9 @@ class DocumentCipher:
 
 def parse_keys(text: str, source: str) -> list[bytes]:
     """Base64 keys separated by newlines or commas; ``#`` starts a comment line."""
-    keys: list[bytes] = []
-    items = [
-        item.strip()
-        for line in text.splitlines()
-        if not line.strip().startswith("#")
-        for item in line.split(",")
-    ]
-    for item in items:
-        if not item:
-            continue
-        try:
-            key = base64.b64decode(item, validate=True)
-        except (binascii.Error, ValueError) as err:
-            raise ConfigError(f"{source}: a document key is not valid base64") from err
-        if len(key) != KEY_BYTES:
-            raise ConfigError(f"{source}: a document key must be {KEY_BYTES} bytes, not {len(key)}")
-        keys.append(key)
-    if not keys:
-        raise ConfigError(f"{source}: no document key")
-    return keys
+    return parse_key_lines(text, source, _KIND)
 
 
 def load_cipher(key_text: str | None, key_file: Path) -> DocumentCipher:
     """The cipher from the configured keys, else from ``key_file`` (created if missing)."""
-    if key_text:
-        return DocumentCipher(parse_keys(key_text, "BT_CONSOLE_DOCUMENT_KEY"))
-    try:
-        key_file.parent.mkdir(parents=True, exist_ok=True)
-        _create(key_file)
-        text = key_file.read_text(encoding="ascii")
-    except OSError as err:
-        raise ConfigError(f"cannot read or create {key_file}: {err.strerror}") from err
-    except UnicodeDecodeError as err:
-        raise ConfigError(f"{key_file} is not a text file of base64 keys") from err
-    return DocumentCipher(parse_keys(text, str(key_file)))
-
-
-def _create(path: Path) -> None:
-    """Write a new random key with mode 0600 unless the file exists (O_EXCL: one winner)."""
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return
-    key = base64.b64encode(os.urandom(KEY_BYTES)).decode("ascii")
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(
-            "# Buergerterminal document key (AES-256, base64). The first line encrypts;\n"
-            "# older keys below it still decrypt. Keep a copy: without it the case inbox\n"
-            "# cannot be read. See console/documents.py for rotation.\n" + key + "\n"
-        )
+    return DocumentCipher(load_key_lines(key_text, key_file, _KIND))

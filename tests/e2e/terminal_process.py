@@ -6,22 +6,35 @@ needs it alone in a process, and so does a test that puts the terminal in a netw
 namespace of its own (:mod:`tests.netns`) to cut its network; its button is then the
 kiosk's own intents (``POST /api/call``, ``/api/continue``), which do what the arcade
 button does. In a namespace the kiosk server (127.0.0.1 there) is asked from inside it.
+``terminal_in_namespace`` starts a console and such a terminal in a namespace of their own,
+as the tests that cut or throttle the terminal's link need them.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
 import subprocess
 import sys
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.e2e.harness import BIN, Console, free_port, get_json, source_path, wait_for
-from tests.netns import Netns
+from tests.e2e.harness import (
+    BIN,
+    Console,
+    enroll_terminal,
+    free_port,
+    get_json,
+    seed_console,
+    source_path,
+    wait_for,
+)
+from tests.netns import Netns, network_namespace
 
 # Asks the kiosk server inside a namespace: method, url, JSON body or "".
 _ASK = """
@@ -158,3 +171,30 @@ class TerminalProcess:
                 self.proc.kill()
                 self.proc.wait()
         self.proc = None
+
+
+@contextlib.contextmanager
+def terminal_in_namespace(
+    base: Path, *, heartbeat_s: float = 2.0, console_env: dict[str, str] | None = None
+) -> Iterator[tuple[Netns, Console, TerminalProcess]]:
+    """A seeded console (:func:`seed_console`) on the host side of a new namespace's veth
+    pair and its enrolled terminal daemon inside, both running; afterwards the namespace's
+    link is restored and both are stopped. ``console_env``: more ``BT_CONSOLE_*`` settings."""
+    with network_namespace() as ns:
+        settings = {
+            "BT_CONSOLE_COOKIE_SECURE": "false",  # plain http on the veth address, not loopback
+            **(console_env or {}),
+        }
+        console = Console(base / "console", heartbeat_s=heartbeat_s, host=ns.host_ip,
+                          extra_env=settings)  # fmt: skip
+        code = seed_console(console)
+        console.start()
+        terminal = TerminalProcess(console, base / "terminal", netns=ns)
+        try:
+            enroll_terminal(console, code, base / "terminal")
+            terminal.start()
+            yield ns, console, terminal
+        finally:
+            ns.restore()
+            terminal.stop()
+            console.stop()

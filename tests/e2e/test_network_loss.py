@@ -25,14 +25,12 @@ from tests.e2e.harness import (
     PASSWORD,
     Console,
     chromiums,
-    enroll_terminal,
     frames_decoded,
     login,
-    seed_console,
     wait_for,
 )
-from tests.e2e.terminal_process import TerminalProcess
-from tests.netns import Netns, available, network_namespace
+from tests.e2e.terminal_process import TerminalProcess, terminal_in_namespace
+from tests.netns import Netns, available
 
 pytestmark = [
     pytest.mark.e2e,
@@ -58,33 +56,20 @@ class Rig:
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     base = tmp_path_factory.mktemp("netloss")
-    with network_namespace() as ns:
-        settings = {
-            "BT_CONSOLE_CALL_HOLD_S": str(HOLD_S),
-            "BT_CONSOLE_COOKIE_SECURE": "false",  # plain http on the veth address, not loopback
-        }
-        console = Console(base / "console", heartbeat_s=15.0, host=ns.host_ip, extra_env=settings)
-        code = seed_console(console)
-        console.start()
-        terminal = TerminalProcess(console, base / "terminal", netns=ns)
-        try:
-            enroll_terminal(console, code, base / "terminal")
-            terminal.start()
-            # the console is on the veth address, not loopback: camera and microphone need a
-            # secure context, which Chromium grants such an origin only when told to
-            secure = f"--unsafely-treat-insecure-origin-as-secure={console.url}"
-            kiosk_browser = ns.wrapper(CHROMIUM, base)
-            with chromiums(kiosk_browser, CHROMIUM, args=[secure]) as (inside, outside):
-                kiosk = inside.new_context().new_page()
-                kiosk.goto(terminal.kiosk_url + "/")
-                kiosk.wait_for_selector('[data-test=state][data-state="idle"]')
-                anna = outside.new_context().new_page()
-                login(anna, console.url, "anna", PASSWORD)
-                yield Rig(ns, console, terminal, anna, kiosk)
-        finally:
-            ns.restore()
-            terminal.stop()
-            console.stop()
+    settings = {"BT_CONSOLE_CALL_HOLD_S": str(HOLD_S)}
+    with terminal_in_namespace(base, heartbeat_s=15.0, console_env=settings) as parts:
+        ns, console, terminal = parts
+        # the console is on the veth address, not loopback: camera and microphone need a
+        # secure context, which Chromium grants such an origin only when told to
+        secure = f"--unsafely-treat-insecure-origin-as-secure={console.url}"
+        kiosk_browser = ns.wrapper(CHROMIUM, base)
+        with chromiums(kiosk_browser, CHROMIUM, args=[secure]) as (inside, outside):
+            kiosk = inside.new_context().new_page()
+            kiosk.goto(terminal.kiosk_url + "/")
+            kiosk.wait_for_selector('[data-test=state][data-state="idle"]')
+            anna = outside.new_context().new_page()
+            login(anna, console.url, "anna", PASSWORD)
+            yield Rig(ns, console, terminal, anna, kiosk)
 
 
 def connect(rig: Rig) -> None:

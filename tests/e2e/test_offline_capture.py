@@ -38,13 +38,11 @@ from tests.e2e.harness import (
     PASSWORD,
     Console,
     chromiums,
-    enroll_terminal,
     login,
-    seed_console,
     wait_for,
 )
-from tests.e2e.terminal_process import TerminalProcess
-from tests.netns import Netns, available, network_namespace
+from tests.e2e.terminal_process import TerminalProcess, terminal_in_namespace
+from tests.netns import Netns, available
 
 pytestmark = [
     pytest.mark.e2e,
@@ -95,20 +93,8 @@ class Rig:
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    base = tmp_path_factory.mktemp("kit")
-    with network_namespace() as ns:
-        settings = {"BT_CONSOLE_COOKIE_SECURE": "false"}
-        console = Console(base / "console", host=ns.host_ip, extra_env=settings)
-        code = seed_console(console)
-        console.start()
-        terminal = TerminalProcess(console, base / "terminal", netns=ns)
-        try:
-            enroll_terminal(console, code, base / "terminal")
-            terminal.start()
-            yield Rig(ns, console, terminal)
-        finally:
-            terminal.stop()
-            console.stop()
+    with terminal_in_namespace(tmp_path_factory.mktemp("kit")) as (ns, console, terminal):
+        yield Rig(ns, console, terminal)
 
 
 def caseworker_documents(console: Console, username: str) -> list[dict[str, Any]]:
