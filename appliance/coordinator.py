@@ -77,7 +77,7 @@ from appliance.ports import (
 )
 from appliance.restart import RestartGate
 from appliance.screens import ScreenFlow
-from appliance.staff import STAFF_IDLE, StaffDesk
+from appliance.staff import STAFF_EXPIRED, STAFF_IDLE, StaffDesk
 from appliance.timers import Timers
 from appliance.update_request import UpdateGate
 from protocol.messages import (
@@ -91,6 +91,8 @@ from protocol.messages import (
 )
 
 log = logging.getLogger(__name__)
+STAFF_EXPIRY_RETRY_S = 5.0
+"""A staff session expiring in a call ends once the call has: checked this often."""
 
 
 class Coordinator:
@@ -257,10 +259,16 @@ class Coordinator:
                     await self.calls.request()
             case TimerFired(name=name) if name == STAFF_IDLE:
                 if self._timers.current(event):
-                    if self.state == "idle":
+                    if self.state in ("idle", "offline"):
                         await staff.sign_out("idle", self.link_up)
                     else:
                         staff.activity()  # never in a call: again once it is over
+            case TimerFired(name=name) if name == STAFF_EXPIRED:
+                if self._timers.current(event):
+                    if self.state in ("idle", "offline"):
+                        staff.expired()
+                    else:  # a call goes on to its end; the console already has the session
+                        self._timers.start(STAFF_EXPIRED, STAFF_EXPIRY_RETRY_S)
             case LinkMessage(message=StaffSignedIn() | StaffSigninFailed() | StaffSignedOut()):
                 staff.on_message(event.message)
                 if not staff.signed_in and self.state in ("queued", "in-call"):
@@ -369,13 +377,15 @@ class Coordinator:
 
     def _compose(self) -> View:
         """The snapshot: the desk's, and on a staff kit the staff screens instead of the
-        citizen's welcome (sign-in, or the staff home once someone is signed in)."""
+        citizen's welcome (sign-in, or the staff home once someone is signed in, also while
+        the link is down)."""
         view = self.desk.compose(self._base)
         if not self.mobile:
             return view
         screen = view.screen
         timeout = view.idle_timeout_s
-        if view.state == "idle":
+        if view.state == "idle" or (view.state == "offline" and self.staff.signed_in):
+            # Out of signal the staff home stays (offline capture), with calls greyed out.
             screen = "staff-home" if self.staff.signed_in else "staff-signin"
             if self.staff.signed_in:
                 timeout = self.staff.idle_s  # the page warns before the idle sign-out

@@ -12,11 +12,15 @@ the coordinator in one event (kept out of its ``repr``) and from there straight 
 :class:`StaffDesk` keeps only the answer (name, role, expiry, the queues it may call).
 
 A staff member who leaves the kit alone on the staff home for ``staff_idle_s`` is signed
-out (:data:`STAFF_IDLE`); during a call the timer waits for the call's end.
+out (:data:`STAFF_IDLE`); during a call the timer waits for the call's end. The session also
+ends on the kit when the console's expiry passes (:data:`STAFF_EXPIRED`), with or without a
+link: out of signal in a basement, the staff home stays usable for offline capture
+(appliance/outbox/) until then, never longer.
 """
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 
@@ -34,6 +38,7 @@ from protocol.messages import (
 )
 
 STAFF_IDLE = "staff-idle"
+STAFF_EXPIRED = "staff-expired"
 
 
 class StaffDesk:
@@ -46,8 +51,10 @@ class StaffDesk:
         timers: Timers,
         idle_s: float = 600.0,
         new_request_id: Callable[[], str] = lambda: uuid.uuid4().hex,
+        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         self._signaling = signaling
+        self._wall_clock = wall_clock
         self._timers = timers
         self.idle_s = idle_s
         self._new_request_id = new_request_id
@@ -94,6 +101,7 @@ class StaffDesk:
             self.session = message
             self.pending = self.error = self.retry_after_s = None
             self._timers.start(STAFF_IDLE, self.idle_s)
+            self._timers.start(STAFF_EXPIRED, max(0.0, message.expires_at - self._wall_clock()))
             return True
         if isinstance(message, StaffSigninFailed):
             if message.request_id == self.pending:
@@ -122,6 +130,13 @@ class StaffDesk:
         if self.session is not None:
             self._timers.start(STAFF_IDLE, self.idle_s)
 
+    def expired(self) -> None:
+        """The console's expiry of the session passed: end it here (the console ends its own
+        at the kit's next request, or has already)."""
+        if self.session is not None:
+            self._forget()
+            self.error = "expired"
+
     def link_lost(self) -> None:
         """A pending sign-in will not be answered; the session itself lives on the console."""
         if self.pending is not None:
@@ -132,6 +147,7 @@ class StaffDesk:
         self.session = None
         self.pending = None
         self._timers.cancel(STAFF_IDLE)
+        self._timers.cancel(STAFF_EXPIRED)
 
     def view(self) -> StaffView:
         """The staff screens' snapshot (never a secret)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 
 import pytest
@@ -214,6 +215,54 @@ async def test_link_lost_while_signing_in(rig: MobileRig) -> None:
     await rig.post(LinkDown("gone"))
     staff = rig.coordinator.view.staff
     assert staff is not None and (staff.error, staff.pending) == ("offline", False)
+
+
+async def test_staff_home_stays_without_a_link_until_the_session_expires() -> None:
+    """Out of signal the staff home stays (offline capture), calls refused; the session
+    ends on the kit when the console's expiry passes, link or not, but never in a call."""
+    rig, task = await rig_of("mobile")
+    try:
+        await rig.signed_in()
+        await rig.post(LinkDown("gone"))
+        assert rig.coordinator.state == "offline" and rig.screen == "staff-home"
+        await rig.post(StaffCallPressed(4))
+        assert not any(isinstance(m, CallRequest) for m in rig.signaling.sent)
+        await rig.post(LinkUp(WELCOME))
+        assert rig.screen == "staff-home"  # the console keeps the session: nothing to redo
+
+        soon = time.time() + 0.3
+        await rig.post(LinkMessage(StaffSignedOut(reason="staff")))
+        await rig.post(StaffSignInTyped(code="12345678"))
+        request_id = rig.signins()[-1].request_id
+        answer = StaffSignedIn(name="Anna", role="caseworker", expires_at=soon, queues=QUEUES,
+                               request_id=request_id)  # fmt: skip
+        await rig.post(LinkMessage(answer), LinkDown("gone"))
+        assert rig.screen == "staff-home"
+        await wait_for(lambda: rig.screen != "staff-home", within=2)
+        staff = rig.coordinator.view.staff
+        assert staff is not None and staff.name is None and staff.error == "expired"
+        assert rig.coordinator.view.screen == "offline"  # no staff: the kit's offline screen
+    finally:
+        await rig.coordinator.stop()
+        task.cancel()
+
+
+async def test_session_expiring_in_a_call_ends_after_it() -> None:
+    rig, task = await rig_of("mobile")
+    try:
+        await rig.post(LinkUp(WELCOME), LinkMessage(StaffSignedOut(reason="none")))
+        await rig.post(StaffSignInTyped(code="12345678"))
+        answer = StaffSignedIn(name="Anna", role="caseworker", expires_at=time.time() + 0.2,
+                               queues=QUEUES, request_id=rig.signins()[-1].request_id)  # fmt: skip
+        await rig.post(LinkMessage(answer), StaffCallPressed(4))
+        assert rig.coordinator.state == "queued"
+        await asyncio.sleep(0.4)
+        await rig.coordinator.idle()
+        assert rig.coordinator.state == "queued" and rig.coordinator.staff.signed_in
+        assert not any(isinstance(m, CallCancel) for m in rig.signaling.sent)
+    finally:
+        await rig.coordinator.stop()
+        task.cancel()
 
 
 async def test_printer_health_on_the_staff_home(rig: MobileRig) -> None:

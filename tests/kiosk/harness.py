@@ -4,7 +4,8 @@ The page is driven exactly as the daemon drives it (Server-Sent Events from
 ``create_kiosk_app``), but the snapshots come from :func:`snapshot` per
 docs/kiosk-api.md instead of the coordinator, so these tests do not depend on the
 daemon's flow. Every POST the page makes is recorded (path and JSON body) and accepted
-(202) by the script, whether or not the daemon implements that intent yet.
+(202) by the script, whether or not the daemon implements that intent yet; the kit's
+outbox routes alone answer for real, from a :class:`ScriptedOutbox`.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 from flask import Flask, request
 
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
+from appliance.outbox.kit import OutboxError
 
 LANGUAGES = ["de", "en", "uk", "ar", "tr", "ls"]
 SCREENS = ["welcome", "info", "closed", "waiting", "no-answer", "in-call", "thanks",
@@ -111,6 +113,30 @@ class ScriptedBridge(KioskBridge):
         self._broadcast("notice", {"text": text})
 
 
+class ScriptedOutbox:
+    """The kit's outbox as the kiosk routes see it: a pending count and the next captures'
+    results (an :class:`OutboxError` to raise, or None for a document taken)."""
+
+    def __init__(self) -> None:
+        self.pending = 0
+        self.failures: list[OutboxError | None] = []
+        self.captures = 0
+        self.delay_s = 0.0
+
+    def status(self) -> dict[str, Any]:
+        return {"pending": self.pending, "oldest_age_s": None, "last_upload": None,
+                "uploaded": 0, "expired": 0, "rejected": 0, "ready": True}  # fmt: skip
+
+    def capture_threadsafe(self, timeout_s: float = 20.0) -> dict[str, Any]:
+        time.sleep(self.delay_s)
+        failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            raise failure
+        self.captures += 1
+        self.pending += 1
+        return {"id": f"doc-{self.captures}", "pending": self.pending}
+
+
 @dataclass
 class Kiosk:
     """A running kiosk server with its scripted bridge and the intents the page posted."""
@@ -118,6 +144,7 @@ class Kiosk:
     bridge: ScriptedBridge
     app: Flask
     server: KioskServer
+    outbox: ScriptedOutbox
     intents: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -144,8 +171,9 @@ class Kiosk:
 def start_kiosk() -> Kiosk:
     """Build the real kiosk app around a scripted bridge and serve it on a free port."""
     bridge = ScriptedBridge()
-    app = create_kiosk_app(bridge)
-    kiosk = Kiosk(bridge, app, KioskServer(app, 0))
+    outbox = ScriptedOutbox()
+    app = create_kiosk_app(bridge, outbox)
+    kiosk = Kiosk(bridge, app, KioskServer(app, 0), outbox)
 
     @app.before_request
     def record() -> tuple[dict[str, bool], int] | None:
@@ -156,7 +184,7 @@ def start_kiosk() -> Kiosk:
                 body = {"_invalid": True}
             with kiosk.lock:
                 kiosk.intents.append((request.path, body))
-            if not request.path.startswith("/api/rtc/"):
+            if not request.path.startswith(("/api/rtc/", "/api/outbox/")):
                 return {"accepted": True}, 202  # the script, not a coordinator, takes intents
         return None
 

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from appliance.outbox.kit import OutboxError
 from tests.kiosk.checks import axe_violations, inject_axe, small_targets, untranslated
 from tests.kiosk.conftest import ARTIFACTS, show
 from tests.kiosk.harness import LANGUAGES, Kiosk, snapshot
@@ -110,8 +111,7 @@ def test_staff_home_calls_a_queue_and_signs_out(page: Any, kiosk: Kiosk) -> None
     assert "Landratsamt" in buttons.nth(1).inner_text()
     assert page.inner_text('[data-test="staff-card"]') == "Gesundheitskarte (eGK)"
     assert page.inner_text('[data-test="staff-printer"]') == "Drucker bereit"
-    assert page.is_visible('[data-test="staff-tools"]')  # the place for further tools
-    assert page.locator('[data-slot="staff-tools"]').count() == 1
+    assert not page.is_visible('[data-test="staff-offline"]')
     buttons.nth(1).click()
     assert kiosk.wait_posted("/api/staff/call") == {"queue_id": 7}
     show(kiosk, page, staff_snapshot("staff-home", card=None, printer="missing", queues=[]))
@@ -119,6 +119,56 @@ def test_staff_home_calls_a_queue_and_signs_out(page: Any, kiosk: Kiosk) -> None
     assert page.is_visible('[data-test="staff-no-queues"]')
     page.click('[data-test="staff-signout"]')
     assert kiosk.wait_posted("/api/staff/signout") == {}
+
+
+def test_capture_a_document_with_and_without_a_link(page: Any, kiosk: Kiosk) -> None:
+    """The capture tile takes a document through the kiosk's real outbox routes, shows how
+    many wait to be sent and why a capture failed; without a link the staff home stays,
+    calls greyed out, and capturing still works."""
+    kiosk.outbox.pending = 0
+    show(kiosk, page, staff_snapshot("staff-home"))
+    page.wait_for_selector('[data-test="staff-capture-tile"]', state="visible", timeout=5_000)
+    assert page.inner_text('[data-test="staff-outbox"]') == "Alle Dokumente sind gesendet."
+
+    snap = staff_snapshot("staff-home")
+    snap.update(state="offline", reason="console_unreachable")
+    show(kiosk, page, snap)
+    assert visible_sections(page) == ["staff-home"]
+    assert page.is_visible('[data-test="staff-offline"]')
+    queues = page.locator('[data-test="staff-queue"]')
+    assert all(queues.nth(i).is_disabled() for i in range(queues.count()))
+
+    kiosk.outbox.delay_s = 0.5
+    page.click('[data-test="staff-capture"]')
+    page.wait_for_selector('[data-test="staff-capture"][aria-busy="true"]', timeout=2_000)
+    page.click('[data-test="staff-capture"]', force=True)  # a second tap while busy: ignored
+    page.wait_for_function(
+        "document.querySelector('[data-test=staff-capture-result]').dataset.state === 'ok'"
+    )
+    kiosk.outbox.delay_s = 0.0
+    assert kiosk.outbox.captures == 1
+    assert page.inner_text('[data-test="staff-outbox"]') == "Noch nicht gesendet: 1"
+    assert page.is_enabled('[data-test="staff-capture"]')
+    page.screenshot(path=str(ARTIFACTS / "de" / "staff-home-offline.png"), full_page=True)
+
+    kiosk.outbox.failures.append(OutboxError("camera_failed", "no frame", 503))
+    page.click('[data-test="staff-capture"]')
+    page.wait_for_function(
+        "document.querySelector('[data-test=staff-capture-result]').dataset.state === 'error'"
+    )
+    assert "Kamera" in page.inner_text('[data-test="staff-capture-result"]')
+    assert kiosk.outbox.captures == 1
+
+    kiosk.outbox.pending = 0  # the link came back and the kit sent it
+    show(kiosk, page, staff_snapshot("staff-home"))
+    assert not page.is_visible('[data-test="staff-offline"]')
+    assert queues.nth(0).is_enabled()
+    page.wait_for_function(
+        "document.querySelector('[data-test=staff-outbox]').dataset.pending === '0'",
+        timeout=8_000,
+    )
+    page.screenshot(path=str(ARTIFACTS / "de" / "staff-home-captured.png"), full_page=True)
+    show(kiosk, page, snapshot("welcome"))
 
 
 def test_the_idle_sign_out_is_announced(page: Any, kiosk: Kiosk) -> None:

@@ -15,6 +15,7 @@ import * as i18n from "./js/i18n.js";
 import { preferences } from "./js/prefs.js";
 import { screenLeg } from "./js/rtc.js";
 import * as screens from "./js/screens.js";
+import { captureTool } from "./js/capture.js";
 import { staffScreens } from "./js/staff.js";
 
 const SCREENS = ["welcome", "info", "closed", "waiting", "no-answer", "in-call", "thanks",
@@ -37,6 +38,7 @@ const talk = chat();
 let callbackOpen = false; // no-answer: the citizen chose "call me back"
 const callback = callbackForm(() => (kiosk.screen === "closed" ? "closed" : "no_answer"));
 const staff = staffScreens(); // the mobile profile's screens
+const capture = captureTool(); // the staff home's document capture
 
 // A public kiosk has no context menu (Chromium has no policy for it; see image/README.md).
 document.addEventListener("contextmenu", (event) => event.preventDefault());
@@ -108,7 +110,7 @@ function fill(s) {
   if (name === "in-call") screens.inCall(s);
   if (name === "thanks") screens.thanks(s);
   if (name === "offline") screens.offline(s);
-  if (name === "staff-signin" || name === "staff-home") staff.render(name, s.staff || {});
+  if (name === "staff-signin" || name === "staff-home") staff.render(name, s.staff || {}, s.state === "offline");
   talk.render(s.chat, s.caseworker, false);
   callback.render(s.callback);
 }
@@ -138,6 +140,7 @@ async function render(s) {
     if (name === "staff-signin" || name === "staff-home") staff.wipe(); // no entry stays
     if (name !== "no-answer") callbackOpen = false;
     if (gaveUp) callbackOpen = true;
+    if (name === "staff-home" || kiosk.screen === "staff-home") capture.shown(name === "staff-home");
     kiosk.screen = name;
     for (const sec of main.querySelectorAll("section")) sec.hidden = sec.dataset.screen !== name;
     placeShared(name);
@@ -183,6 +186,7 @@ async function chooseLanguage(code) {
   kiosk.language = i18n.code();
   prefs.refresh();
   callback.relabel();
+  capture.relabel();
   if (kiosk.snapshot) {
     placeShared(kiosk.screen);
     fill(kiosk.snapshot);

@@ -1,5 +1,6 @@
 // The mobile profile's staff screens: sign-in (one-time code or username + password + TOTP)
-// and the staff home (call a specialist queue, the card in the reader, the printer, sign out).
+// and the staff home (call a specialist queue, the card in the reader, the printer, sign out;
+// without a link the staff home stays, its calls greyed out, for capturing: js/capture.js).
 //
 // Touch first: the code has its own keypad with large keys, so signing in with a code needs
 // no keyboard at all; the password form uses plain inputs for the system's on-screen keyboard.
@@ -86,7 +87,7 @@ export function staffScreens() {
     }
   }
 
-  function home(staff) {
+  function home(staff, offline) {
     $("staff-name").textContent = i18n.t("staff.home-heading", { name: staff.name || "" });
     const until = staff.expires_at
       ? new Date(staff.expires_at * 1000).toLocaleTimeString(i18n.locale(), { hour: "2-digit", minute: "2-digit" })
@@ -114,6 +115,9 @@ export function staffScreens() {
         return li;
       }));
     }
+    // Out of signal: no calls until the link is back; capturing documents still works.
+    for (const button of list.querySelectorAll("button")) button.disabled = offline;
+    $("staff-offline").hidden = !offline;
     $("staff-no-queues").hidden = queues.length > 0;
     const card = staff.card;
     $("staff-card").textContent = card ? i18n.t(CARD_KEYS[card] || "staff.card-unknown") : i18n.t("staff.card-none");
@@ -124,9 +128,9 @@ export function staffScreens() {
   }
 
   return {
-    render(name, staff) {
+    render(name, staff, offline) {
       if (name === "staff-signin") signin(staff);
-      else home(staff);
+      else home(staff, Boolean(offline));
     },
     wipe,
   };
