@@ -3,6 +3,7 @@
 Creates a demo municipality, a caseworker ``demo``, a stationary terminal and a
 mobile kit in a fresh ``var/demo/`` (``DEMO_DIR`` names another directory),
 starts the console, enrolls both simulated terminals with their one-time codes,
+adds tomorrow's outpost hours (the stationary kiosk's welcome screen shows them),
 starts both terminals with their kiosks, prints the addresses and stops
 everything on Ctrl-C or SIGTERM. The password comes from ``DEMO_PASSWORD`` or is
 generated and printed; ports from ``CONSOLE_PORT``, ``KIOSK_PORT`` and
@@ -14,8 +15,11 @@ kiosk port. The kit always runs on simulated parts.
 
 from __future__ import annotations
 
+import datetime
+import http.cookiejar
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -23,6 +27,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -31,6 +36,12 @@ BIN = Path(sys.executable).parent
 MUNICIPALITY = "Musterstadt"
 TERMINAL = "Rathaus Musterstadt"
 KIT = "Mobiler Koffer"
+OUTPOST = {
+    "starts": "09:00",
+    "ends": "12:00",
+    "place": "Gemeindehaus Oberdorf",
+    "address": "Dorfstraße 4",
+}
 SIMULATED = {
     # No GPIO, a synthetic camera and microphone, a fake card reader and printer.
     "BT_TERMINAL_PIN_FACTORY": "mock",
@@ -73,6 +84,40 @@ def start_terminal(
     proc = subprocess.Popen([*command, "run"], env=env)
     wait_healthy(f"http://127.0.0.1:{port}", proc)
     return proc
+
+
+def add_outpost(console_url: str, password: str) -> str:
+    """Add tomorrow's outpost hours through the admin API, signed in as demo; describe them."""
+    web = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar())
+    )
+
+    def csrf(path: str) -> str:
+        with web.open(console_url + path, timeout=10) as page:
+            found = re.search(r'name="csrf_token" value="([^"]+)"', page.read().decode())
+        if found is None:
+            raise SystemExit(f"demo: no sign-in form at {console_url}{path}")
+        return found.group(1)
+
+    def api(path: str, token: str, data: dict[str, object] | None = None) -> dict[str, object]:
+        request = urllib.request.Request(  # noqa: S310
+            console_url + path,
+            data=None if data is None else json.dumps(data).encode(),
+            headers={"X-CSRF-Token": token, "Content-Type": "application/json"},
+        )
+        with web.open(request, timeout=10) as resp:
+            answer: dict[str, object] = json.load(resp)
+            return answer
+
+    form = {"username": "demo", "password": password, "csrf_token": csrf("/login")}
+    web.open(console_url + "/login", urllib.parse.urlencode(form).encode(), timeout=10).close()
+    token = csrf("/")
+    offices = api("/api/v1/offices", token)["offices"]
+    if not isinstance(offices, list) or not offices:
+        raise SystemExit(f"demo: {MUNICIPALITY} has no office for the outpost hours")
+    day = (datetime.date.today() + datetime.timedelta(days=1)).isoformat()
+    api("/api/v1/visits/outposts", token, {"office_id": offices[0]["id"], "day": day, **OUTPOST})
+    return f"{day} {OUTPOST['starts']}-{OUTPOST['ends']}, {OUTPOST['place']}"
 
 
 def main() -> int:
@@ -131,6 +176,7 @@ def main() -> int:
             env=env,
         )
         wait_healthy(console_url, procs["console"])
+        outpost = add_outpost(console_url, password)
         procs["terminal"] = start_terminal(
             terminal, terminal_env, code, var / "terminal", kiosk_port
         )
@@ -140,7 +186,8 @@ def main() -> int:
             "\n"
             f"  Console (caseworker):  {console_url}   user: demo (admin) or kollegin"
             f"   password: {password}\n"
-            f"  Kiosk (citizen):       http://127.0.0.1:{kiosk_port}\n"
+            f"  Kiosk (citizen):       http://127.0.0.1:{kiosk_port}"
+            f"   welcome shows the mobile office: {outpost}\n"
             f"  Mobile kit (staff):    http://127.0.0.1:{kit_port}"
             "   sign in with the 8-digit code from the console's\n"
             '                         "Code für einen mobilen Koffer", or as demo with the'
