@@ -122,6 +122,16 @@ def test_a_holiday_today_replaces_todays_weekly_hours_on_welcome(page: Any, kios
     assert "Betriebsausflug" in page.inner_text('[data-test="office-exceptions"]')
 
 
+def test_an_office_without_weekly_hours_lists_no_closed_days(page: Any, kiosk: Kiosk) -> None:
+    """No hours set means always reachable: the week is not listed as seven closed days."""
+    show(kiosk, page, snapshot("welcome", office=office(hours=[], exceptions=[])))
+    assert page.inner_text('[data-test="office-state"]') == "Jetzt erreichbar"
+    assert not page.is_visible('[data-test="office-hours"]')
+    assert "geschlossen" not in page.inner_text('[data-screen="welcome"]')
+    show(kiosk, page, snapshot("welcome"))
+    assert page.locator('[data-test="office-hours"] li').count() == 7
+
+
 BRANDED = office(brand_color="#2a7d4f", welcome_text="Willkommen im Rathaus Aldorf <b>!</b>")
 """A municipality with its own accent colour and welcome line (markup must stay text)."""
 

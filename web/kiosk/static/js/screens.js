@@ -35,6 +35,8 @@ function nextOpen(office) {
 
 function hours(office) {
   const list = $("office-hours");
+  // No weekly hours at all: the office is always reachable; seven "closed" days would say otherwise.
+  q("[data-weekly-hours]").hidden = !(office.hours || []).length;
   const now = today(office.timezone);
   // A holiday or special hours today replace today's weekly hours in the list.
   const iso = todayIso(office.timezone);
