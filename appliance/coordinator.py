@@ -45,6 +45,7 @@ from appliance.events import (
     HandsetChanged,
     HangupPressed,
     KeepWaiting,
+    LinkChecked,
     LinkDown,
     LinkMessage,
     LinkUp,
@@ -52,17 +53,20 @@ from appliance.events import (
     PartsChanged,
     PhotoTaken,
     PrintChanged,
+    QualityChanged,
     ResetPressed,
     ScreenOffer,
     ScreenStats,
     TimerFired,
 )
 from appliance.ports import (
+    CallQualityView,
     CallTool,
     CameraSwitch,
     Contact,
     Indicator,
     LegFactory,
+    LinkCheck,
     Screen,
     SelfView,
     Signaling,
@@ -73,7 +77,14 @@ from appliance.restart import RestartGate
 from appliance.screens import ScreenFlow
 from appliance.timers import Timers
 from appliance.update_request import UpdateGate
-from protocol.messages import CardStatus, PartsReport, TerminalRestart, UpdateOffer
+from protocol.messages import (
+    CallQuality,
+    CardStatus,
+    PartsReport,
+    QualityLevel,
+    TerminalRestart,
+    UpdateOffer,
+)
 
 log = logging.getLogger(__name__)
 
@@ -275,6 +286,7 @@ class Coordinator:
                 if not await self.calls.on_message(message):
                     await self.screens.on_message(message)
             case CameraOfferReady(call_id=call_id, sdp=sdp):
+                self.desk.session.call_quality = None  # a new leg starts at full quality
                 await self.calls.send_offer(call_id, sdp)
             case ScreenOffer(sdp=sdp):
                 await self.calls.send_screen_offer(sdp)
@@ -283,6 +295,10 @@ class Coordinator:
                     self.remote_frames_decoded = frames
             case MediaFailed(call_id=call_id, detail=detail):
                 await self.calls.media_failed(call_id, detail)
+            case QualityChanged():
+                await self._quality_changed(event)
+            case LinkChecked(verdict=verdict, rtt_ms=rtt, loss_pct=loss, samples=n):
+                self.desk.link = LinkCheck(verdict, rtt, loss, n)
             case PartsChanged(parts=parts):
                 if self.link_up:
                     await self._signaling.send(PartsReport(parts=parts))
@@ -293,6 +309,23 @@ class Coordinator:
                 if self.link_up:
                     current = self.call_id if live else None
                     await self._signaling.send(CardStatus(card=card, call_id=current))
+
+    async def _quality_changed(self, event: QualityChanged) -> None:
+        """The camera leg changed its video to fit the link: show it, tell the caseworker."""
+        call_id = self.call_id
+        if self.state != "in-call" or call_id is None:
+            return
+        q = event
+        view = CallQualityView(q.level, q.width, q.height, q.fps, q.rtt_ms, q.loss_pct)
+        self.desk.session.call_quality = None if q.level == "full" else view
+        levels: dict[str, QualityLevel] = {
+            "full": "full", "reduced": "reduced", "low": "low", "audio_only": "audio_only",
+        }  # fmt: skip
+        level = levels.get(q.level)
+        if level is not None and self.link_up:
+            await self._signaling.send(CallQuality(call_id=call_id, level=level, width=q.width,
+                                                   height=q.height, fps=q.fps, rtt_ms=q.rtt_ms,
+                                                   loss_pct=q.loss_pct))  # fmt: skip
 
     def _set(self, base: View) -> None:
         if base.state == "idle" and self._base.state == "ended":

@@ -29,11 +29,13 @@ from appliance.events import (
     PartsChanged,
     PhotoTaken,
     PrintChanged,
+    QualityChanged,
 )
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
+from appliance.media.quality import Rung
 from appliance.parts.audio import AudioPart, create_audio, devices_for_selftest, selftest
 from appliance.parts.audio.handset import HookSwitch
 from appliance.parts.audio.selftest import Player, Recorder
@@ -252,6 +254,10 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
 
     tls_context = _trust(config)
 
+    def quality_changed(rung: Rung, figures: Any) -> None:
+        post(QualityChanged(rung.name, rung.width, rung.height, rung.fps,
+                            figures.rtt_ms, figures.loss_pct))  # fmt: skip
+
     def legs(ice_servers: list[IceServer], on_failed: Any) -> CameraLeg:
         return AiortcCameraLeg(
             ice_servers=ice_servers,
@@ -259,6 +265,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
             video=lambda: self_view.tap(camera.track()),
             audio=microphone.track,
             on_failed=on_failed,
+            on_quality=quality_changed,
         )
 
     factory = pin_factory if pin_factory is not None else _pin_factory(config)

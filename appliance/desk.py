@@ -26,7 +26,16 @@ import uuid
 from dataclasses import replace
 
 from appliance.events import CallbackRequested, PhotoTaken, PrintChanged
-from appliance.ports import ChatLine, Contact, PhotoPreview, PrintView, ScreenName, Signaling, View
+from appliance.ports import (
+    ChatLine,
+    Contact,
+    LinkCheck,
+    PhotoPreview,
+    PrintView,
+    ScreenName,
+    Signaling,
+    View,
+)
 from appliance.session import CallbackForm, Session
 from appliance.timers import CALLBACK, IDLE, NO_ANSWER, Timers
 from protocol.messages import CallbackRequest, Chat, OfficeStatus
@@ -64,6 +73,8 @@ class Desk:
         no-answer after the console ended a call nobody answered in time."""
         self.no_answer = False
         self.handset = False
+        self.link: LinkCheck | None = None
+        """The latest check of the link to the console (not per citizen: never wiped)."""
 
     @property
     def office_open(self) -> bool:
@@ -88,6 +99,8 @@ class Desk:
             print_status=s.print_status,
             callback=s.callback,
             handset=self.handset,
+            call_quality=s.call_quality if base.state == "in-call" else None,
+            link=self.link,
             idle_timeout_s=self.idle_timeout_s,
         )
 

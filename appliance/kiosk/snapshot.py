@@ -8,6 +8,7 @@ phone number are not in the snapshot at all (the page keeps its own form fields)
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import msgspec
@@ -49,4 +50,6 @@ def snapshot_of(view: View) -> dict[str, Any]:
         if view.transfer_to is None
         else {"to": view.transfer_to, "kind": view.transfer_kind},
         "reconnecting": view.reconnecting,
+        "call_quality": None if view.call_quality is None else asdict(view.call_quality),
+        "link": None if view.link is None else asdict(view.link),
     }

@@ -38,6 +38,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.errors import MediaError
+from appliance.media.quality import Rung
 from appliance.media.relay_choice import RelayChoice, choose_relay
 from protocol.messages import IceServer
 
@@ -107,6 +108,7 @@ class AiortcCameraLeg:
         on_failed: Callable[[str], None],
         tls_context: ssl.SSLContext | None = None,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        on_quality: Callable[[Rung, Any], None] | None = None,
     ) -> None:
         self._ice_servers = list(ice_servers)
         self._tls_context = tls_context if tls_context is not None else ssl.create_default_context()
@@ -119,6 +121,9 @@ class AiortcCameraLeg:
         self._on_failed = on_failed
         self._closed = False
         self._failed = False
+        self._on_quality = on_quality
+        self._adaptive: Any = None
+        self._monitor: asyncio.Task[None] | None = None
 
     @property
     def connection_state(self) -> str:
@@ -148,6 +153,8 @@ class AiortcCameraLeg:
         from aiortc import RTCConfiguration, RTCPeerConnection
 
         tracks = [track for track in (self._video(), self._audio()) if track is not None]
+        if self._on_quality is not None:
+            tracks = [self._adapting(track) for track in tracks]
         if not tracks:
             raise MediaError("neither camera nor microphone available")
         self._relay = await choose_relay(self._ice_servers, self._tls_context)
@@ -181,6 +188,20 @@ class AiortcCameraLeg:
         except (ValueError, RuntimeError) as err:
             raise MediaError(f"answer refused: {err}") from err
         self._watchdog = asyncio.create_task(self._watch_connect())
+        if self._on_quality is not None:
+            from appliance.media.adaptive import LinkMonitor
+
+            monitor = LinkMonitor(self._pc, self._adaptive, self._on_quality)
+            self._monitor = asyncio.create_task(monitor.run())
+
+    def _adapting(self, track: Any) -> Any:
+        """A video track of decoded frames, wrapped to follow the link (media/adaptive.py)."""
+        if track.kind != "video" or getattr(track, "encoded_as", None) is not None:
+            return track
+        from appliance.media.adaptive import AdaptiveTrack
+
+        self._adaptive = AdaptiveTrack(track)
+        return self._adaptive
 
     async def _watch_connect(self) -> None:
         await asyncio.sleep(self._connect_timeout_s)
@@ -193,9 +214,10 @@ class AiortcCameraLeg:
         if self._closed:
             return
         self._closed = True
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watchdog
+        for task in (self._watchdog, self._monitor):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._pc is not None:
             await self._pc.close()
