@@ -102,6 +102,10 @@ class Config:
     """The municipality's own CA (PEM), trusted besides the system CAs for TLS the terminal
     opens itself: TURN over TLS (``turns:``). Provisioning copies it from the boot partition;
     a missing file means the system CAs alone."""
+    link_probe_s: float = 60.0
+    """While no call runs, the link measures its round trip and loss with a burst of five pings
+    this often (and at each connect) for the kiosk's link indicator (appliance/link_quality.py).
+    0: only the heartbeat's own pings are measured."""
     ended_linger_s: float = 3.0
     """How long the ``thanks`` (and ``callback-sent``) screen stays before everything of the
     citizen is wiped and ``welcome`` shows again."""
@@ -243,7 +247,7 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = _int(raw, key, 1, 120)
         elif key == "pins_file":
             values[key] = Path(_str(raw, key))
-        elif key in ("ended_linger_s",):
+        elif key in ("ended_linger_s", "link_probe_s"):
             values[key] = _float(raw, key, 0.0, 3600.0)
         elif key in ("no_answer_s", "idle_timeout_s"):
             values[key] = _float(raw, key, 1.0, 86400.0)

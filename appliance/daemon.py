@@ -286,7 +286,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     )
     kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
     link = Link(console_url=config.console_url, credential=credential, software=software(),
-                parts=parts, on_event=post,
+                parts=parts, on_event=post, probe_s=config.link_probe_s,
                 call=lambda: coordinator.resumable_call())  # fmt: skip
     printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
     print_tool = PrintTool(
