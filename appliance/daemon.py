@@ -35,6 +35,7 @@ from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
+from appliance.media.pulse import MediaPulse
 from appliance.media.quality import Rung
 from appliance.parts.audio import AudioPart, create_audio, devices_for_selftest, selftest
 from appliance.parts.audio.handset import HookSwitch
@@ -254,6 +255,8 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
 
     tls_context = _trust(config)
 
+    pulse = MediaPulse()
+
     def quality_changed(rung: Rung, figures: Any) -> None:
         post(QualityChanged(rung.name, rung.width, rung.height, rung.fps,
                             figures.rtt_ms, figures.loss_pct))  # fmt: skip
@@ -266,6 +269,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
             audio=microphone.track,
             on_failed=on_failed,
             on_quality=quality_changed,
+            on_rtcp=pulse.beat,
         )
 
     factory = pin_factory if pin_factory is not None else _pin_factory(config)
@@ -286,7 +290,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     )
     kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
     link = Link(console_url=config.console_url, credential=credential, software=software(),
-                parts=parts, on_event=post, probe_s=config.link_probe_s,
+                parts=parts, on_event=post, probe_s=config.link_probe_s, media_alive=pulse.alive,
                 call=lambda: coordinator.resumable_call())  # fmt: skip
     printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
     print_tool = PrintTool(

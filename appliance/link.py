@@ -89,6 +89,7 @@ class Link:
         probe_s: float = 60.0,
         probe_count: int = 5,
         probe_gap_s: float = 0.3,
+        media_alive: Callable[[], bool] = lambda: False,
     ) -> None:
         """``call`` names the answered call the terminal is in (or holds after a loss): it
         sets the faster ping rate and goes into ``hello.resume``. ``probe_s``: how often the
@@ -113,6 +114,7 @@ class Link:
         self._probe_s = probe_s
         self._probe_count = probe_count
         self._probe_gap = probe_gap_s
+        self._media_alive = media_alive
         self.connects = 0  # successful welcomes, for tests and logs
 
     async def send(self, message: TerminalToConsole) -> bool:
@@ -186,6 +188,7 @@ class Link:
                 call_s=welcome.call_heartbeat_s,
                 in_call=lambda: self._call() is not None,
                 clock=self._clock,
+                media_alive=self._media_alive,
             )
             self._beat = beat
             self._on_event(LinkUp(welcome))

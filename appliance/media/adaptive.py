@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 
 REMB_FRESH_S = 3.0
 """A REMB older than this is ignored (no video flowing: the receiver stops sending them)."""
-WINDOW_S = 4.0
+WINDOW_S = 3.0
 """Loss is counted over this many seconds of receiver reports."""
 
 
@@ -97,24 +97,59 @@ def _scaled(frame: Any, width: int, height: int) -> Any:
     return scaled
 
 
-def watch_remb(sender: Any, seen: Callable[[int], None]) -> None:
-    """Call ``seen(bps)`` for every REMB ``sender`` receives (aiortc keeps it to itself)."""
-    from aiortc.rtcp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
+class EncoderCap:
+    """Holds a video sender's software encoder to a rung's bitrate, below aiortc's floor.
 
-    handle = sender._handle_rtcp_packet
+    aiortc sets its encoder's target from each REMB, clamped to at least 250 kbit/s (VP8) or
+    500 kbit/s (H.264): more than a whole 300 kbit/s line. On a capped rung this class keeps
+    the REMBs from aiortc (it notes them for the figures) and writes the rung's target into
+    the encoder's own field (``_Vp8Encoder__target_bitrate``, name-mangled: aiortc offers no
+    way to set it below the floor); the encoder reopens itself at the new rate (its >10 %
+    rule). Back on the full rung the REMBs reach aiortc again. Pre-encoded H.264 from the
+    Pi's hardware encoder has no software encoder here: nothing to cap.
+    """
 
-    async def handle_and_note(packet: Any) -> None:
-        if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
-            try:
-                bitrate, ssrcs = unpack_remb_fci(packet.fci)
-            except ValueError:
-                pass
-            else:
+    def __init__(self, sender: Any, seen: Callable[[int], None]) -> None:
+        from aiortc.rtp import RTCP_PSFB_APP, RtcpPsfbPacket, unpack_remb_fci
+
+        self._sender = sender
+        self.cap_bps: int | None = None
+        self.last_remb: int | None = None
+        handle = sender._handle_rtcp_packet
+
+        async def handle_and_note(packet: Any) -> None:
+            if isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+                try:
+                    bitrate, ssrcs = unpack_remb_fci(packet.fci)
+                except ValueError:
+                    bitrate, ssrcs = 0, []
                 if sender._ssrc in ssrcs:
+                    self.last_remb = bitrate
                     seen(bitrate)
-        await handle(packet)
+                    if self.cap_bps is not None:
+                        return  # capped: aiortc would raise the target to its floor
+            await handle(packet)
 
-    sender._handle_rtcp_packet = handle_and_note
+        sender._handle_rtcp_packet = handle_and_note
+
+    def set(self, cap_bps: int | None) -> None:
+        """Cap the encoder at ``cap_bps``, or (None) hand the rate back to aiortc's REMB."""
+        was, self.cap_bps = self.cap_bps, cap_bps
+        encoder = getattr(self._sender, "_RTCRtpSender__encoder", None)
+        if encoder is None or not hasattr(encoder, "target_bitrate"):
+            return  # not encoding yet (or pre-encoded): :meth:`apply` tries again
+        if cap_bps is None:
+            if was is not None:
+                encoder.target_bitrate = self.last_remb or was  # aiortc's clamp applies
+            return
+        field = f"_{type(encoder).__name__}__target_bitrate"
+        if hasattr(encoder, field) and getattr(encoder, field) != cap_bps:
+            setattr(encoder, field, cap_bps)
+
+    def apply(self) -> None:
+        """Apply the cap again (the encoder is created with the first frame)."""
+        if self.cap_bps is not None:
+            self.set(self.cap_bps)
 
 
 @dataclass(frozen=True)
@@ -154,6 +189,18 @@ class LinkSampler:
         return LinkSample(loss=loss, rtt_s=rtt_s, remb_bps=remb)
 
 
+def listen(pc: Any, heard: Callable[[], None]) -> None:
+    """Call ``heard()`` for every RTCP packet any sender of ``pc`` handles."""
+    for sender in pc.getSenders():
+        handle = sender._handle_rtcp_packet
+
+        async def handle_and_beat(packet: Any, handle: Any = handle) -> None:
+            heard()
+            await handle(packet)
+
+        sender._handle_rtcp_packet = handle_and_beat
+
+
 def figures_of(sample: LinkSample) -> Figures:
     """Rounded figures of a sample for the kiosk and the caseworker."""
     return Figures(
@@ -190,6 +237,7 @@ class LinkMonitor:
         *,
         controller: QualityController | None = None,
         period_s: float = 1.0,
+        heard: Callable[[], None] | None = None,
     ) -> None:
         self._pc = pc
         self._track = track
@@ -198,9 +246,12 @@ class LinkMonitor:
         self._sampler = LinkSampler(time.monotonic)
         self._period = period_s
         self.figures = Figures(None, None, None)
+        self._cap: EncoderCap | None = None
         for sender in pc.getSenders():
             if sender.track is not None and sender.track.kind == "video":
-                watch_remb(sender, self._sampler.remb)
+                self._cap = EncoderCap(sender, self._sampler.remb)
+        if heard is not None:
+            listen(pc, heard)
 
     @property
     def rung(self) -> Rung:
@@ -208,16 +259,28 @@ class LinkMonitor:
         return self._controller.rung
 
     async def run(self) -> None:
-        """Sample until cancelled."""
+        """Sample until cancelled; a failure stops the adaptation, never the call."""
+        try:
+            await self._run()
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # aiortc internals moved: the call goes on at the current rung
+            log.exception("link monitor stopped")
+
+    async def _run(self) -> None:
         while True:
             await asyncio.sleep(self._period)
             lost, received, rtt = await read_counters(self._pc)
             sample = self._sampler.sample(lost, received, rtt)
             self.figures = figures_of(sample)
             rung = self._controller.observe(sample)
+            if self._cap is not None:
+                self._cap.apply()
             if rung is None:
                 continue
-            log.info("link %s: video %s (%s)", self.figures, rung.name, sample)
+            log.warning("link %s: video now %s", self.figures, rung.name)
             if self._track is not None:
                 self._track.set_rung(rung)
+            if self._cap is not None and self._track is not None:
+                self._cap.set(rung.video_bps)
             self._on_change(rung, self.figures)

@@ -109,6 +109,7 @@ class AiortcCameraLeg:
         tls_context: ssl.SSLContext | None = None,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
         on_quality: Callable[[Rung, Any], None] | None = None,
+        on_rtcp: Callable[[], None] | None = None,
     ) -> None:
         self._ice_servers = list(ice_servers)
         self._tls_context = tls_context if tls_context is not None else ssl.create_default_context()
@@ -122,6 +123,7 @@ class AiortcCameraLeg:
         self._closed = False
         self._failed = False
         self._on_quality = on_quality
+        self._on_rtcp = on_rtcp
         self._adaptive: Any = None
         self._monitor: asyncio.Task[None] | None = None
 
@@ -189,10 +191,18 @@ class AiortcCameraLeg:
             raise MediaError(f"answer refused: {err}") from err
         self._watchdog = asyncio.create_task(self._watch_connect())
         if self._on_quality is not None:
-            from appliance.media.adaptive import LinkMonitor
+            self._start_monitor(self._on_quality)
 
-            monitor = LinkMonitor(self._pc, self._adaptive, self._on_quality)
-            self._monitor = asyncio.create_task(monitor.run())
+    def _start_monitor(self, on_quality: Callable[[Rung, Any], None]) -> None:
+        """Watch the link and step the video along the ladder (media/adaptive.py)."""
+        from appliance.media.adaptive import LinkMonitor
+
+        try:
+            monitor = LinkMonitor(self._pc, self._adaptive, on_quality, heard=self._on_rtcp)
+        except Exception:  # adapting is an extra: the call goes on at full quality without it
+            log.exception("link monitor not started")
+            return
+        self._monitor = asyncio.create_task(monitor.run())
 
     def _adapting(self, track: Any) -> Any:
         """A video track of decoded frames, wrapped to follow the link (media/adaptive.py)."""

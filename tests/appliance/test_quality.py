@@ -8,6 +8,7 @@ from appliance.media.adaptive import LinkSampler, figures_of
 from appliance.media.quality import LADDER, LinkSample, QualityController, verdict
 
 BAD = LinkSample(loss=0.15, rtt_s=0.5)
+SEVERE = LinkSample(loss=0.5, rtt_s=0.7)
 GOOD = LinkSample(loss=0.0, rtt_s=0.05)
 FAIR = LinkSample(loss=0.05, rtt_s=0.2)
 
@@ -32,16 +33,26 @@ def run(controller: QualityController, clock: Clock, sample: LinkSample, seconds
 
 
 def test_verdicts() -> None:
-    full, reduced = LADDER[0], LADDER[1]
-    assert verdict(BAD, full, None) == "bad"
-    assert verdict(LinkSample(rtt_s=0.7), full, None) == "bad"
-    assert verdict(GOOD, full, None) == "good"
-    assert verdict(FAIR, full, None) == "fair"
-    assert verdict(LinkSample(), full, None) == "fair"  # no report yet
-    assert verdict(LinkSample(loss=0.0, rtt_s=0.05, remb_bps=100_000), full, None) == "bad"
-    # good loss and round trip, but the estimate has no room for the rung above
-    assert verdict(LinkSample(loss=0.0, rtt_s=0.05, remb_bps=300_000), reduced, full) == "fair"
-    assert verdict(LinkSample(loss=0.0, rtt_s=0.05, remb_bps=900_000), reduced, full) == "good"
+    assert verdict(BAD) == "bad"
+    assert verdict(LinkSample(rtt_s=0.7)) == "bad"
+    assert verdict(SEVERE) == "severe"
+    assert verdict(LinkSample(rtt_s=1.2)) == "severe"
+    assert verdict(GOOD) == "good"
+    assert verdict(LinkSample(loss=0.03, rtt_s=0.2)) == "good"  # a mobile line's usual loss
+    assert verdict(FAIR) == "fair"
+    assert verdict(LinkSample()) == "fair"  # no report yet
+    # the estimate is shown, not judged: it lags far behind a recovered link
+    assert verdict(LinkSample(loss=0.0, rtt_s=0.05, remb_bps=100_000)) == "good"
+    assert [r.video_bps for r in LADDER] == [None, 150_000, 50_000, 0]
+
+
+def test_a_severe_sample_jumps_two_rungs_at_once() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock, settle_s=4)
+    clock.now += 5
+    assert controller.observe(SEVERE) is LADDER[2]
+    assert run(controller, clock, SEVERE, 3) == []  # settling: old loss still in the reports
+    assert run(controller, clock, SEVERE, 1) == ["audio_only"]  # clamped at the lowest
 
 
 def test_steps_down_one_rung_at_a_time_to_audio_only() -> None:
@@ -83,7 +94,9 @@ def test_steps_back_up_after_a_good_spell() -> None:
 
 def test_a_failed_step_up_doubles_the_wait() -> None:
     clock = Clock()
-    controller = QualityController(clock=clock, up_after_s=5, down_after_s=2, settle_s=3)
+    controller = QualityController(
+        clock=clock, up_after_s=5, down_after_s=2, settle_s=3, max_up_after_s=40
+    )
     run(controller, clock, BAD, 5)
     assert controller.rung.name == "reduced"
     assert run(controller, clock, GOOD, 5) == []  # 5 s after the first good second
