@@ -145,10 +145,8 @@ class ShapedCall:
         """Both sides still in the call, and the kiosk not reconnecting."""
         caseworker = self.anna.get_attribute("[data-test=call-state]", "data-state")
         kiosk = self.kiosk.get_attribute("[data-test=state]", "data-state")
-        return (
-            caseworker == "in-call"
-            and kiosk == "in-call"
-            and self.kiosk.is_hidden("[data-test=reconnecting]")
+        reconnecting = bool(self.kiosk.is_visible("[data-test=reconnecting]"))
+        return caseworker == "in-call" and kiosk == "in-call" and not reconnecting
         )
 
     def hang_up(self) -> None:
