@@ -147,7 +147,6 @@ class ShapedCall:
         kiosk = self.kiosk.get_attribute("[data-test=state]", "data-state")
         reconnecting = bool(self.kiosk.is_visible("[data-test=reconnecting]"))
         return caseworker == "in-call" and kiosk == "in-call" and not reconnecting
-        )
 
     def hang_up(self) -> None:
         """Frau A hangs up; the terminal returns to idle."""
