@@ -26,6 +26,14 @@ relay with a certificate of its own PKI would fail that check (and aioice drops 
 allocation silently), so the leg replaces the flag on each aioice ``Connection`` with the
 terminal's trust context (:mod:`appliance.trust`: system CAs plus ``/data/config/ca.pem``),
 checks still on.
+
+Poor links: with ``on_quality`` the leg wraps a camera track of decoded frames in an
+:class:`~appliance.media.adaptive.AdaptiveTrack` and, once answered, runs a
+:class:`~appliance.media.adaptive.LinkMonitor` that steps it along the quality ladder
+(:mod:`appliance.media.quality`) from the caseworker browser's RTCP reports, reporting each
+change; ``on_rtcp`` hears every RTCP packet (the heartbeat's evidence that the network is
+only congested, :mod:`appliance.media.pulse`). A monitor that fails stops adapting, never
+the call.
 """
 
 from __future__ import annotations
