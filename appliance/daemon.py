@@ -270,6 +270,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
             on_failed=on_failed,
             on_quality=quality_changed,
             on_rtcp=pulse.beat,
+            audio_bitrate=config.audio_bitrate,
         )
 
     factory = pin_factory if pin_factory is not None else _pin_factory(config)

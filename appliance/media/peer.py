@@ -98,6 +98,32 @@ def use_tls_context(pc: Any, context: ssl.SSLContext) -> int:
     return changed
 
 
+def set_opus_bitrate(pc: Any, bps: int) -> int:
+    """Give the audio senders that negotiated Opus an encoder at ``bps``; how many got one.
+
+    aiortc creates a sender's encoder with the first frame, at a fixed 96 kbit/s. Right after
+    ``setRemoteDescription`` no frame has been sent yet (the connection still has to do ICE and
+    DTLS), so an encoder put in its place now is the one used. A sender that already encodes,
+    or negotiated another codec, is left alone."""
+    from aiortc.codecs.opus import OpusEncoder
+
+    changed = 0
+    for transceiver in pc.getTransceivers():
+        sender = transceiver.sender
+        codecs = getattr(transceiver, "_codecs", [])
+        if transceiver.kind != "audio" or not codecs:
+            continue
+        if codecs[0].mimeType.lower() != "audio/opus":
+            continue
+        if getattr(sender, "_RTCRtpSender__encoder", "missing") is not None:
+            continue
+        encoder = OpusEncoder()
+        encoder.codec.bit_rate = bps
+        sender._RTCRtpSender__encoder = encoder
+        changed += 1
+    return changed
+
+
 CONNECT_TIMEOUT_S = 15.0
 """From the caseworker's answer to a connected leg. A relayed call over TURN/TLS connects
 in well under two seconds (tests/e2e/test_turn_tcp.py); fifteen leaves room for a slow
@@ -118,6 +144,7 @@ class AiortcCameraLeg:
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
         on_quality: Callable[[Rung, Any], None] | None = None,
         on_rtcp: Callable[[], None] | None = None,
+        audio_bitrate: int | None = None,
     ) -> None:
         self._ice_servers = list(ice_servers)
         self._tls_context = tls_context if tls_context is not None else ssl.create_default_context()
@@ -132,6 +159,7 @@ class AiortcCameraLeg:
         self._failed = False
         self._on_quality = on_quality
         self._on_rtcp = on_rtcp
+        self._audio_bitrate = audio_bitrate
         self._adaptive: Any = None
         self._monitor: asyncio.Task[None] | None = None
 
@@ -197,6 +225,8 @@ class AiortcCameraLeg:
             await self._pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         except (ValueError, RuntimeError) as err:
             raise MediaError(f"answer refused: {err}") from err
+        if self._audio_bitrate is not None:
+            set_opus_bitrate(self._pc, self._audio_bitrate)
         self._watchdog = asyncio.create_task(self._watch_connect())
         if self._on_quality is not None:
             self._start_monitor(self._on_quality)
