@@ -5,7 +5,8 @@ shaper (tests/link_shaper.py: this kernel has no netem). Mid-call the link becom
 poor LTE line: 300 kbit/s each way, 100 ms each way (200 ms round trip), 3 % loss each way.
 Within :data:`STEP_DOWN_LIMIT_S` the terminal lowers its video (appliance/media/quality.py),
 the kiosk and the caseworker's page say so, and the call stays up (no hang-up, no
-"reconnecting"), the sound going on. With the shaping removed it steps back to the full
+"reconnecting"), the sound going on, and the caseworker's page caps its own video to the kiosk.
+With the shaping removed it steps back to the full
 picture within :data:`RECOVER_LIMIT_S`. The figures the caseworker's browser received are
 printed for the clean, the shaped and the recovered link (run with ``-s``); screenshots of
 both pages on the poor link, and of the kiosk's pre-call link indicator, go to
@@ -35,6 +36,12 @@ RECOVER_LIMIT_S = 40.0
 """Measured 10-15 s from low back to full; a failed step up on the poor line doubles the
 wait before the next one (up to 20 s), which this limit allows for."""
 SHAPED_S = 12.0
+SCREEN_CAP_JS = """() => {
+  const pc = window.btConsole.pcs.screen;
+  const sender = pc && pc.getSenders().find((s) => s.track && s.track.kind === "video");
+  const encodings = sender ? sender.getParameters().encodings : [];
+  return (encodings[0] && encodings[0].maxBitrate) || null;
+}"""
 
 
 @pytest.fixture(scope="module")
@@ -83,6 +90,8 @@ def test_poor_link_steps_down_stays_up_and_recovers(call: ShapedCall, artifacts:
     assert poor.audio_packets > 100, "the sound stopped"  # 50 packets/s sent
     assert poor.audio_continuity > 0.4, poor.line()  # 91-98 % measured on a quiet machine
     assert poor.width <= 320 or level == "audio_only", poor.line()
+    # the caseworker's own video to the kiosk leaves room in the citizen's downlink
+    assert anna.evaluate(SCREEN_CAP_JS) in (200_000, 120_000, 80_000)
     kiosk.screenshot(path=artifacts / "kiosk-poor-link.png")
     anna.screenshot(path=artifacts / "console-poor-link.png")
 
@@ -99,4 +108,5 @@ def test_poor_link_steps_down_stays_up_and_recovers(call: ShapedCall, artifacts:
     assert recovered.width == 640 and recovered.fps > 8, recovered.line()
     assert recovered.audio_continuity > 0.7, recovered.line()
     assert call.in_call()
+    assert anna.evaluate(SCREEN_CAP_JS) is None
     call.hang_up()

@@ -5,6 +5,12 @@
  * over the citizen's video says which, and that the citizen's connection is the cause (so the
  * caseworker does not look for a fault on their side), with the round trip and loss the terminal
  * measured. "full" hides it; so does a new call or a resumed one (its legs start at full).
+ *
+ * The citizen's link is poor both ways, as a rule: the caseworker's own video to the kiosk (the
+ * "screen" leg, which Chromium adapts by itself) is capped too, so that it leaves room in the
+ * citizen's downlink for the sound and the RTCP reports the terminal steers by. Measured on a
+ * 300 kbit/s line: without the cap Chromium kept the downlink's buffer full (600 ms round trip),
+ * and the terminal, reading that round trip, paused its own video for nothing.
  */
 (function () {
   "use strict";
@@ -13,6 +19,23 @@
   var t = api.t;
   var box = document.querySelector('[data-test="quality"]');
   var stage = box.parentElement;
+
+  // The screen leg's video cap (bit/s) per level; none at full quality.
+  var SCREEN_CAP = { reduced: 200000, low: 120000, audio_only: 80000 };
+
+  function capScreen(level) {
+    var pc = api.pcs && api.pcs.screen;
+    if (!pc || !pc.getSenders) { return; }
+    pc.getSenders().forEach(function (sender) {
+      if (!sender.track || sender.track.kind !== "video") { return; }
+      var params = sender.getParameters();
+      if (!params.encodings || !params.encodings.length) { return; }
+      if (SCREEN_CAP[level]) { params.encodings[0].maxBitrate = SCREEN_CAP[level]; }
+      else { delete params.encodings[0].maxBitrate; }
+      sender.setParameters(params).catch(function () { /* the leg is closing */ });
+    });
+  }
+  api.screenCap = capScreen; // for the tests
 
   function hide() {
     box.hidden = true;
@@ -30,6 +53,7 @@
 
   api.handlers["call.quality"] = function (msg) {
     if (msg.call_id !== api.callId) { return; }
+    capScreen(msg.level);
     if (msg.level === "full") { hide(); return; }
     box.hidden = false;
     box.setAttribute("data-level", msg.level);
