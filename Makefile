@@ -19,7 +19,8 @@ APT_PACKAGES += nodejs
 APT_PACKAGES += postgresql
 # TURN relay test: the tests start their own turnserver (use-auth-secret) on loopback
 APT_PACKAGES += coturn
-# network faults: tests put a terminal in a network namespace (ip netns, veth) and cut it with nft
+# network faults: tests put a terminal in a network namespace (ip netns, veth), cut it with nft,
+# throttle it with tc (iproute2)
 APT_PACKAGES += iproute2 nftables libnss3-tools
 # several console instances: the tests start their own redis-server (no persistence, own port)
 APT_PACKAGES += redis-server

@@ -147,6 +147,10 @@ class Config:
     """Where the daemon hands an ``update.offer`` to the root-side installer (``bt-update``),
     as JSON ``{"url", "sha256", "version"}``; empty = updates disabled (tests, demos). The
     image sets ``/data/update/request.json``."""
+    outbox_max_age_h: float = 72.0
+    """Documents captured on a mobile office kit (appliance/outbox/) that could not be uploaded
+    within this many hours are deleted unsent, logged and counted: three days cover a weekend
+    of outposts without signal, and no citizen's paper lies on a kit longer than that."""
 
     @property
     def kiosk_host(self) -> str:
@@ -257,6 +261,8 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = _float(raw, key, 0.0, 3600.0)
         elif key in ("no_answer_s", "idle_timeout_s"):
             values[key] = _float(raw, key, 1.0, 86400.0)
+        elif key == "outbox_max_age_h":
+            values[key] = _float(raw, key, 0.01, 24.0 * 90)
         elif key in ("hold_to_cancel_s",):
             values[key] = _float(raw, key, 0.05, 60.0)
         elif key in ("data_dir", "atr_database", "ca_file"):

@@ -26,9 +26,10 @@ installer (:mod:`appliance.update_request`).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 
 from appliance.callflow import CallFlow
 from appliance.calls import LegTasks
@@ -355,6 +356,27 @@ class Coordinator:
             return
         self._camera_on = on
         self._legs.spawn(self._apply_camera())
+
+    @contextlib.asynccontextmanager
+    async def camera_held(self) -> AsyncIterator[bool]:
+        """The camera running for one still outside the call flow (the kit's outbox).
+
+        Holds the camera switch's lock, starts the camera if no call has it on and stops it
+        again afterwards unless a call wanted it meanwhile; yields whether it started it.
+        """
+        camera = self._camera
+        if camera is None:
+            yield False
+            return
+        async with self._camera_lock:
+            started = not self._camera_on
+            if started:
+                await asyncio.to_thread(camera.start)
+            try:
+                yield started
+            finally:
+                if started and not self._camera_on:
+                    await asyncio.to_thread(camera.stop)
 
     async def _apply_camera(self) -> None:
         camera = self._camera

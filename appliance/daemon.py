@@ -26,6 +26,7 @@ from appliance.events import (
     Event,
     HandsetChanged,
     HangupPressed,
+    LinkUp,
     PartsChanged,
     PhotoTaken,
     PrintChanged,
@@ -37,6 +38,8 @@ from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
 from appliance.media.pulse import MediaPulse
 from appliance.media.quality import Rung
+from appliance.outbox.kit import Outbox
+from appliance.outbox.store import OutboxStore
 from appliance.parts.audio import AudioPart, create_audio, devices_for_selftest, selftest
 from appliance.parts.audio.handset import HookSwitch
 from appliance.parts.audio.selftest import Player, Recorder
@@ -61,6 +64,8 @@ PRINTER_POLL_S = 2.0
 """How often the printer's IPP state is asked (one local request: negligible on a Pi)."""
 PRINT_SPOOL = "print-spool"
 """Directory under ``data_dir`` holding PDFs between download and submission."""
+OUTBOX = "outbox"
+"""Directory under ``data_dir`` holding sealed documents until the console has them."""
 
 
 class _NoLeds:
@@ -92,7 +97,9 @@ class Terminal:
         card_reader: CardReader | None = None,
         hook: HookSwitch | None = None,
         selftest_devices: tuple[Player | None, Recorder | None] = (None, None),
+        outbox: Outbox | None = None,
     ) -> None:
+        self.outbox = outbox
         self.hook = hook
         self.selftest_devices = selftest_devices
         self.started = asyncio.Event()
@@ -157,6 +164,7 @@ class Terminal:
             asyncio.create_task(self._watch_parts(), name="parts"),
             asyncio.create_task(self._watch_printer(), name="printer"),
             asyncio.create_task(self._watch_cards(), name="card reader"),
+            asyncio.create_task(self._run_outbox(), name="outbox"),
         ]
         self.started.set()  # kiosk serving, link connecting: READY=1 for systemd
         stopper = asyncio.create_task(self._stop.wait(), name="stop")
@@ -225,6 +233,13 @@ class Terminal:
         else:
             await self.card_reader.run()
 
+    async def _run_outbox(self) -> None:
+        """Upload the kit's captured documents; without an outbox, wait like _watch_printer."""
+        if self.outbox is None:
+            await asyncio.Event().wait()
+        else:
+            await self.outbox.run()
+
     async def _watch_parts(self) -> None:
         last = self.parts()
         while True:
@@ -289,9 +304,25 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     bridge = KioskBridge(
         post=post_threadsafe, parts=health_parts, details=details, self_view=self_view
     )
-    kiosk = KioskServer(create_kiosk_app(bridge), config.kiosk_port)
+    outbox = Outbox(
+        store=OutboxStore(config.data_dir / OUTBOX),
+        console_url=config.console_url,
+        credential=credential,
+        camera=camera,
+        camera_held=lambda: coordinator.camera_held(),
+        max_age_s=config.outbox_max_age_h * 3600.0,
+        paused=lambda: coordinator.state in ("queued", "in-call"),
+    )
+    kiosk = KioskServer(create_kiosk_app(bridge, outbox), config.kiosk_port)
+
+    def on_link_event(event: Event) -> None:
+        post(event)
+        if isinstance(event, LinkUp):
+            outbox.wake()  # the link is back: upload what waits now, not after the backoff
+
     link = Link(console_url=config.console_url, credential=credential, software=software(),
-                parts=parts, on_event=post, probe_s=config.link_probe_s, media_alive=pulse.alive,
+                parts=parts, on_event=on_link_event, probe_s=config.link_probe_s,
+                media_alive=pulse.alive,
                 call=lambda: coordinator.resumable_call())  # fmt: skip
     printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
     print_tool = PrintTool(
@@ -344,6 +375,7 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
         card_reader=card_reader,
         hook=_hook_switch(config, factory, microphone, post_threadsafe),
         selftest_devices=devices_for_selftest(config),
+        outbox=outbox,
     )
     return terminal
 

@@ -39,6 +39,9 @@ from console.floods import FloodGuard
 from console.hub import Hub
 from console.i18n import Translations, negotiate
 from console.inbox import Inbox
+from console.kit_inbox import KitInbox
+from console.kit_keys import FILE_NAME as KIT_KEY_FILE
+from console.kit_keys import load_kit_keys
 from console.office import run_office
 from console.photos import PhotoStore
 from console.presence import Presence
@@ -48,6 +51,7 @@ from console.routes import caseworker_ws, enroll, flood_gate, health, pages, ter
 from console.routes import fleet as fleet_routes
 from console.routes import hours as hours_routes
 from console.routes import inbox as inbox_routes
+from console.routes import kit_documents as kit_routes
 from console.routes import photos as photo_routes
 from console.routes import printing as print_routes
 from console.routes import terminals as terminal_routes
@@ -149,6 +153,8 @@ def create_app(
         floods=floods or FloodGuard(config.flood),
         proxies=TrustedProxies(parse_networks(config.trusted_proxies)),
     )
+    kit_key_file = config.kit_key_file or config.data_dir / KIT_KEY_FILE
+    svc.kit_inbox = KitInbox(store.db, svc.inbox, load_kit_keys(config.kit_key, kit_key_file))
     app.extensions[EXTENSION_KEY] = svc
     flood_gate.register(app)
 
@@ -187,6 +193,7 @@ def create_app(
     for module in (health, pages, enroll, terminal_ws, caseworker_ws):
         app.register_blueprint(module.bp)
     app.register_blueprint(photo_routes.bp)
+    app.register_blueprint(kit_routes.bp)
     app.register_blueprint(inbox_routes.bp)
     app.register_blueprint(print_routes.bp)
     app.register_blueprint(terminal_routes.bp)

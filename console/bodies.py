@@ -20,16 +20,27 @@ class SizedRequest(Request):
     """A Quart request whose body limit comes from :attr:`limits` when its route has one."""
 
     limits: dict[tuple[str, str], int] = {}
+    prefix_limits: dict[tuple[str, str], int] = {}
+    """(method, path prefix) -> limit, for routes with an id in the path."""
 
     def __init__(self, method: str, scheme: str, path: str, *args: Any, **kwargs: Any) -> None:
         limit = self.limits.get((method.upper(), path))
+        if limit is None:
+            for (wanted, prefix), bound in self.prefix_limits.items():
+                if (
+                    wanted == method.upper()
+                    and path.startswith(prefix)
+                    and "/" not in path[len(prefix) :]
+                ):
+                    limit = bound
         if limit is not None:
             kwargs["max_content_length"] = limit
         super().__init__(method, scheme, path, *args, **kwargs)
 
 
-def allow_body(app: Quart, method: str, path: str, limit: int) -> None:
-    """Let ``method path`` (an exact path) take bodies up to ``limit`` bytes."""
+def allow_body(app: Quart, method: str, path: str, limit: int, *, prefix: bool = False) -> None:
+    """Let ``method path`` (an exact path; with ``prefix``, any one segment after it) take
+    bodies up to ``limit`` bytes."""
     current = app.request_class
     sized: type[SizedRequest]
     if issubclass(current, SizedRequest):
@@ -38,7 +49,9 @@ def allow_body(app: Quart, method: str, path: str, limit: int) -> None:
 
         class AppSizedRequest(SizedRequest):
             limits: dict[tuple[str, str], int] = {}  # this app's own table
+            prefix_limits: dict[tuple[str, str], int] = {}
 
         sized = AppSizedRequest
         app.request_class = sized
-    sized.limits[(method.upper(), path)] = limit
+    table = sized.prefix_limits if prefix else sized.limits
+    table[(method.upper(), path)] = limit

@@ -114,6 +114,14 @@ class ConsoleConfig:
     ``<data_dir>/document_key``, generated with mode 0600 on first start."""
     document_retention_days: float = 30.0
     """Documents saved into the case inbox are deleted this many days after saving."""
+    kit_key: str | None = field(default=None, repr=False)
+    """Base64 X25519 private key(s) that open documents mobile office kits captured offline,
+    comma-separated, newest first, from ``BT_CONSOLE_KIT_KEY`` (console/kit_keys.py)."""
+    kit_key_file: Path | None = None
+    """Where the kit key is kept when ``kit_key`` is unset; default ``<data_dir>/kit_key``,
+    generated with mode 0600 on first start."""
+    kit_document_max_bytes: int = 16 * 1024 * 1024
+    """Largest sealed kit document taken (413 above): the in-call photo's 16 MiB limit."""
     callback_retention_days: float = 30.0
     """A callback request (a citizen's name and phone number) is deleted this many days after
     it was marked done or failed: long enough to answer a "you never called me" within a
@@ -237,8 +245,13 @@ def _convert(name: str, value: object, source: str) -> object:
             return seconds if seconds >= 0 else _fail()
         if name == "document_key":
             return _text(value) or None
-        if name == "document_key_file":
+        if name in {"document_key_file", "kit_key_file"}:
             return Path(_text(value)) if _text(value) else None
+        if name == "kit_key":
+            return _text(value) or None
+        if name == "kit_document_max_bytes":
+            number = int(value) if isinstance(value, int | str) else _fail()
+            return number if 1024 <= number <= 1024**3 else _fail()
         if name == "document_retention_days":
             days = float(value) if isinstance(value, int | float | str) else _fail()
             return days if 0 < days <= 3660 else _fail()

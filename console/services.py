@@ -23,6 +23,7 @@ from console.floods import FloodGuard
 from console.hub import Hub
 from console.i18n import Translations
 from console.inbox import Inbox
+from console.kit_inbox import KitInbox
 from console.presence import Presence
 from console.store import Store
 from console.store.hours import HoursStore
@@ -66,6 +67,8 @@ class Services:
     reloads its routing directory (console/directory.py), on the calls' owner too."""
     draining: bool = False
     """Set when shutdown begins; /healthz then reports "down"."""
+    kit_inbox: KitInbox | None = None
+    """Documents mobile office kits captured offline, into the inbox (console/kit_inbox.py)."""
 
 
 class DirectoryChanged(asyncio.Event):

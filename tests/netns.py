@@ -23,6 +23,7 @@ from pathlib import Path
 
 IP = shutil.which("ip") or "/usr/sbin/ip"
 NFT = shutil.which("nft") or "/usr/sbin/nft"
+TC = shutil.which("tc") or "/usr/sbin/tc"
 _numbers = itertools.count()
 
 
@@ -70,6 +71,33 @@ class Netns:
     def restore(self) -> None:
         """Let everything through again."""
         _run(*self.command(NFT, "flush", "ruleset"))
+
+    def drop_answers(self, port: int, prefix: bytes) -> None:
+        """Drop TCP segments from ``port`` outside whose payload starts with ``prefix``.
+
+        ``b"HTTP/1.1 2"`` drops a server's success answers and nothing else: the request
+        arrives and is acted on, the acknowledgements flow, the answer never comes, as when
+        a mobile link goes away right after an upload. ``restore`` ends it.
+        """
+        match = f"tcp sport {port} @ih,0,{len(prefix) * 8} 0x{prefix.hex()}"
+        self._ruleset(
+            "  chain answers {\n    type filter hook input priority 0; policy accept;\n"
+            f"    {match} drop\n  }}"
+        )
+
+    def throttle(self, rate: str) -> None:
+        """Limit what leaves the namespace to ``rate`` (tc tbf, e.g. ``64kbit``): a poor uplink."""
+        _run(*self.command(TC, "qdisc", "replace", "dev", self._veth(), "root", "tbf", "rate",
+                           rate, "burst", "4kb", "latency", "5s"))  # fmt: skip
+
+    def unthrottle(self) -> None:
+        """Lift :meth:`throttle`."""
+        _run(*self.command(TC, "qdisc", "del", "dev", self._veth(), "root"))
+
+    def _veth(self) -> str:
+        done = subprocess.run(self.command(IP, "-o", "link", "show", "type", "veth"),
+                              capture_output=True, text=True, check=True)  # fmt: skip
+        return done.stdout.split(":")[1].strip().split("@")[0]
 
     def wrapper(self, executable: str, directory: Path) -> Path:
         """A script that runs ``executable`` inside the namespace, as the same user.

@@ -24,6 +24,7 @@ from appliance.kiosk.bridge import KioskBridge
 from appliance.kiosk.http import MAX_BODY, BadRequest, check_host_and_origin, error
 from appliance.kiosk.i18n import i18n_blueprint
 from appliance.kiosk.intents import intents_blueprint
+from appliance.kiosk.outbox_api import OutboxPort, outbox_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -32,8 +33,8 @@ KEEPALIVE_S = 5.0
 """SSE comment interval: also how soon a closed page is noticed (on the next write)."""
 
 
-def create_kiosk_app(bridge: KioskBridge) -> Flask:
-    """Build the kiosk Flask app relaying to ``bridge``."""
+def create_kiosk_app(bridge: KioskBridge, outbox: OutboxPort | None = None) -> Flask:
+    """Build the kiosk Flask app relaying to ``bridge`` (and the kit's ``outbox``)."""
     app = Flask(
         __name__,
         template_folder=str(WEB_DIR / "templates"),
@@ -75,6 +76,8 @@ def create_kiosk_app(bridge: KioskBridge) -> Flask:
         )
 
     app.register_blueprint(intents_blueprint(bridge))
+    if outbox is not None:
+        app.register_blueprint(outbox_blueprint(outbox))
     return app
 
 

@@ -54,6 +54,7 @@ API_MODULES: tuple[str, ...] = (
     "console.routes.inbox",
     "console.routes.photos",
     "console.routes.printing",
+    "console.routes.kit_documents",
 )
 """Every module whose ``OPENAPI`` fragment goes into the OpenAPI document."""
 

@@ -329,6 +329,27 @@ class Document(Base):
     ciphertext: Mapped[bytes] = mapped_column(LargeBinary())
 
 
+class KitReceipt(Base):
+    """A document a mobile office kit uploaded, once per terminal and kit document id.
+
+    A kit switched off after the console stored its upload but before it deleted its own
+    copy sends the same id again; this row makes that a "got it already" rather than a second
+    inbox document. Kept past the document itself (a caseworker may delete that), until
+    ``console/kit_inbox.py`` purges it.
+    """
+
+    __tablename__ = "kit_receipts"
+
+    terminal_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    kit_document_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    municipality_id: Mapped[int] = mapped_column(
+        ForeignKey("municipalities.id", ondelete="CASCADE"), index=True
+    )
+    document_id: Mapped[str] = mapped_column(String(32))
+    """The case inbox document it became (may be deleted or expired since)."""
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+
+
 class ApiToken(Base):
     """A bearer token for the admin API; acts with its owner's role and municipality."""
 

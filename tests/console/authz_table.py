@@ -132,6 +132,9 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/calls/{call_id}/print"): Spec(
         "caseworker", allowed=frozenset({415}), tenant_objects=False),
     ("GET", "/api/v1/print-jobs/{job_id}"): Spec(TERMINAL),
+    # kits' offline documents; a terminal of the other municipality: test_kit_documents.py
+    ("GET", "/api/v1/kit-key"): Spec(TERMINAL),
+    ("PUT", "/api/v1/kit-documents/{document_id}"): Spec(TERMINAL),
 }  # fmt: skip
 """(method, path with {params}) -> who may call it. Every route must be listed."""
 

@@ -80,7 +80,10 @@
     var info = document.createElement("div");
     info.className = "inbox-info";
     info.appendChild(line("inbox-head", terminal + " · " + when(doc.created_at)));
-    info.appendChild(line("inbox-meta", t("inbox.saved_by", { name: doc.saved_by_name || t("inbox.unknown_person") })
+    var source = doc.call_id || doc.saved_by_name
+      ? t("inbox.saved_by", { name: doc.saved_by_name || t("inbox.unknown_person") })
+      : t("inbox.from_kit");
+    info.appendChild(line("inbox-meta", source
       + " · " + t("inbox.meta", { width: doc.width, height: doc.height, size: bytes(doc.size) })));
     info.appendChild(line("inbox-expiry", t("inbox.expires", { date: day(doc.expires_at) })));
     var actions = document.createElement("div");
