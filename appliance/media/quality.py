@@ -11,10 +11,10 @@ overflows, 50-70 % of the packets are lost, the picture freezes, the sound break
 signaling socket's pings stall until the terminal takes the link for lost.
 
 So the terminal steps its camera down a ladder of its own (:data:`LADDER`): the camera's own
-setting (640x480 at 25 fps, aiortc's rate control), 320x240 at 15 fps capped at 100 kbit/s,
-160x120 at 8 fps capped at 40 kbit/s, and finally audio only (the video track pauses, the
-sound goes on: about 115 kbit/s with packet overhead). The controller decides from what the
-caseworker's browser reports back over RTCP (:class:`LinkSample`: the fraction of packets lost
+setting (640x480 at 25 fps, aiortc's rate control), 320x240 at 15 fps capped at 150 kbit/s,
+160x120 at 8 fps capped at 60 kbit/s, and finally audio only (the video track pauses, the
+sound goes on: Opus at 32 kbit/s, about 50 with packet overhead, appliance/media/peer.py).
+The controller decides from what the caseworker's browser reports back over RTCP (:class:`LinkSample`: the fraction of packets lost
 over the last seconds and the round trip):
 
 - **down** fast: after ``down_after_s`` of bad samples one step; a severe sample (a quarter of
@@ -59,8 +59,8 @@ class Rung:
 
 LADDER: tuple[Rung, ...] = (
     Rung("full", 640, 480, 25, None),
-    Rung("reduced", 320, 240, 15, 100_000),
-    Rung("low", 160, 120, 8, 40_000),
+    Rung("reduced", 320, 240, 15, 150_000),
+    Rung("low", 160, 120, 8, 60_000),
     Rung("audio_only", 0, 0, 0, 0),
 )
 """From the best to the least. The first rung is the camera's own setting."""

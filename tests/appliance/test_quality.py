@@ -43,7 +43,7 @@ def test_verdicts() -> None:
     assert verdict(LinkSample()) == "fair"  # no report yet
     # the estimate is shown, not judged: it lags far behind a recovered link
     assert verdict(LinkSample(loss=0.0, rtt_s=0.05, remb_bps=100_000)) == "good"
-    assert [r.video_bps for r in LADDER] == [None, 100_000, 40_000, 0]
+    assert [r.video_bps for r in LADDER] == [None, 150_000, 60_000, 0]
 
 
 def test_a_severe_sample_jumps_two_rungs_at_once() -> None:
