@@ -14,8 +14,8 @@ So the terminal steps its camera down a ladder of its own (:data:`LADDER`): the 
 setting (640x480 at 25 fps, aiortc's rate control), 320x240 at 15 fps capped at 150 kbit/s,
 160x120 at 8 fps capped at 60 kbit/s, and finally audio only (the video track pauses, the
 sound goes on: Opus at 32 kbit/s, about 50 with packet overhead, appliance/media/peer.py).
-The controller decides from what the caseworker's browser reports back over RTCP (:class:`LinkSample`: the fraction of packets lost
-over the last seconds and the round trip):
+The controller decides from what the caseworker's browser reports back over RTCP
+(:class:`LinkSample`: the fraction of packets lost over the last seconds and the round trip):
 
 - **down** fast: after ``down_after_s`` of bad samples one step; a severe sample (a quarter of
   the packets lost, or a second of round trip: the queue is overflowing) jumps two steps at
