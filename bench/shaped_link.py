@@ -19,10 +19,12 @@ continuity goal of 95 %; without the ladder (measured before it existed, same li
 at 640x480 with 26-66 % audio continuity, and the terminal took the link for lost every 8-10 s
 (the call was held and resumed again and again).
 
-Measured on the development machine (2 cores shared, load about 6), 10 s per phase: clean
-24-25 fps at 640x480, sound 98-100 %; poor: the caseworker's page at ``low`` or ``audio_only``,
-160x120 or 320x240 at 1-4 fps, sound 91-98 % continuous, round trip 220 ms with the caseworker's
-video capped (605-732 ms before the cap); step down 5.9-8.3 s, back at full 12.6-18.1 s.
+Measured on the development machine (2 cores shared, load 4-7), 10 s per phase: clean
+22-25 fps at 640x480, sound 93-100 %; poor: the caseworker's page at ``low`` or ``audio_only``,
+with the caps of 100/40 kbit/s 1-2 fps at 160x120, with 150/60 kbit/s 6.6 fps (the ladder also
+spends stretches at sound only after a failed step up), sound 91-98 % continuous, round trip
+220 ms once the caseworker's video was capped (605-732 ms before); step down 3.8-8.3 s, back at
+full 12.6-18.4 s.
 """
 
 from __future__ import annotations
