@@ -78,6 +78,10 @@ class Config:
     """Video size WxH sent in calls (EN 301 549 sign language: >= 20 fps; 640x480 at 25 fps
     is what a Pi 4 encodes in hardware with room to spare)."""
     camera_fps: int = 25
+    audio_bitrate: int = 32000
+    """Opus bitrate of the microphone in calls (bit/s). aiortc's own is 96 kbit/s stereo; 32 is
+    what Chromium sends for speech, and on a 300 kbit/s mobile line the 64 kbit/s saved are
+    the difference between a small picture and none (docs/architecture.md, "A poor link")."""
     """Camera frame rate."""
     audio: str = "synthetic"
     """Microphone backend: ``pulse`` (PipeWire/PulseAudio via PyAV), ``alsa``, ``synthetic``
@@ -105,6 +109,10 @@ class Config:
     """The municipality's own CA (PEM), trusted besides the system CAs for TLS the terminal
     opens itself: TURN over TLS (``turns:``). Provisioning copies it from the boot partition;
     a missing file means the system CAs alone."""
+    link_probe_s: float = 60.0
+    """While no call runs, the link measures its round trip and loss with a burst of five pings
+    this often (and at each connect) for the kiosk's link indicator (appliance/link_quality.py).
+    0: only the heartbeat's own pings are measured."""
     ended_linger_s: float = 3.0
     """How long the ``thanks`` (and ``callback-sent``) screen stays before everything of the
     citizen is wiped and ``welcome`` shows again."""
@@ -269,9 +277,11 @@ def _build(raw: dict[str, Any]) -> Config:
             values[key] = _float(raw, key, 0.0, 1.0)
         elif key == "camera_fps":
             values[key] = _int(raw, key, 1, 120)
+        elif key == "audio_bitrate":
+            values[key] = _int(raw, key, 6000, 510000)
         elif key == "pins_file":
             values[key] = Path(_str(raw, key))
-        elif key in ("ended_linger_s",):
+        elif key in ("ended_linger_s", "link_probe_s"):
             values[key] = _float(raw, key, 0.0, 3600.0)
         elif key in ("no_answer_s", "idle_timeout_s", "staff_idle_s"):
             values[key] = _float(raw, key, 1.0, 86400.0)

@@ -47,6 +47,7 @@ from appliance.events import (
     HandsetChanged,
     HangupPressed,
     KeepWaiting,
+    LinkChecked,
     LinkDown,
     LinkMessage,
     LinkUp,
@@ -54,6 +55,7 @@ from appliance.events import (
     PartsChanged,
     PhotoTaken,
     PrintChanged,
+    QualityChanged,
     ResetPressed,
     ScreenOffer,
     ScreenStats,
@@ -64,11 +66,13 @@ from appliance.events import (
 )
 from appliance.kit_parts import battery_view
 from appliance.ports import (
+    CallQualityView,
     CallTool,
     CameraSwitch,
     Contact,
     Indicator,
     LegFactory,
+    LinkCheck,
     Screen,
     SelfView,
     Signaling,
@@ -81,8 +85,10 @@ from appliance.staff import STAFF_EXPIRED, STAFF_IDLE, StaffDesk
 from appliance.timers import Timers
 from appliance.update_request import UpdateGate
 from protocol.messages import (
+    CallQuality,
     CardStatus,
     PartsReport,
+    QualityLevel,
     StaffSignedIn,
     StaffSignedOut,
     StaffSigninFailed,
@@ -347,6 +353,7 @@ class Coordinator:
                 if not await self.calls.on_message(message):
                     await self.screens.on_message(message)
             case CameraOfferReady(call_id=call_id, sdp=sdp):
+                self.desk.session.call_quality = None  # a new leg starts at full quality
                 await self.calls.send_offer(call_id, sdp)
             case ScreenOffer(sdp=sdp):
                 await self.calls.send_screen_offer(sdp)
@@ -355,6 +362,10 @@ class Coordinator:
                     self.remote_frames_decoded = frames
             case MediaFailed(call_id=call_id, detail=detail):
                 await self.calls.media_failed(call_id, detail)
+            case QualityChanged():
+                await self._quality_changed(event)
+            case LinkChecked(verdict=verdict, rtt_ms=rtt, loss_pct=loss, samples=n):
+                self.desk.link = LinkCheck(verdict, rtt, loss, n)
             case PartsChanged(parts=parts):
                 desk.battery = battery_view(parts)
                 self.staff.printer = parts.get("printer")
@@ -369,6 +380,23 @@ class Coordinator:
                 if self.link_up and (not self.mobile or self.staff.signed_in):
                     current = self.call_id if live else None
                     await self._signaling.send(CardStatus(card=card, call_id=current))
+
+    async def _quality_changed(self, event: QualityChanged) -> None:
+        """The camera leg changed its video to fit the link: show it, tell the caseworker."""
+        call_id = self.call_id
+        if self.state != "in-call" or call_id is None:
+            return
+        q = event
+        view = CallQualityView(q.level, q.width, q.height, q.fps, q.rtt_ms, q.loss_pct)
+        self.desk.session.call_quality = None if q.level == "full" else view
+        levels: dict[str, QualityLevel] = {
+            "full": "full", "reduced": "reduced", "low": "low", "audio_only": "audio_only",
+        }  # fmt: skip
+        level = levels.get(q.level)
+        if level is not None and self.link_up:
+            await self._signaling.send(CallQuality(call_id=call_id, level=level, width=q.width,
+                                                   height=q.height, fps=q.fps, rtt_ms=q.rtt_ms,
+                                                   loss_pct=q.loss_pct))  # fmt: skip
 
     def _set(self, base: View) -> None:
         if base.state == "idle" and self._base.state == "ended":

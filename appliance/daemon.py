@@ -30,12 +30,15 @@ from appliance.events import (
     PartsChanged,
     PhotoTaken,
     PrintChanged,
+    QualityChanged,
 )
 from appliance.kiosk import KioskBridge, KioskServer, create_kiosk_app
 from appliance.kit_parts import KitParts
 from appliance.link import Link
 from appliance.media.host_addresses import apply_host_addresses
 from appliance.media.peer import AiortcCameraLeg
+from appliance.media.pulse import MediaPulse
+from appliance.media.quality import Rung
 from appliance.outbox.kit import Outbox
 from appliance.outbox.store import OutboxStore
 from appliance.parts.audio import AudioPart, create_audio, devices_for_selftest, selftest
@@ -274,6 +277,12 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
 
     tls_context = _trust(config)
 
+    pulse = MediaPulse()
+
+    def quality_changed(rung: Rung, figures: Any) -> None:
+        post(QualityChanged(rung.name, rung.width, rung.height, rung.fps,
+                            figures.rtt_ms, figures.loss_pct))  # fmt: skip
+
     def legs(ice_servers: list[IceServer], on_failed: Any) -> CameraLeg:
         return AiortcCameraLeg(
             ice_servers=ice_servers,
@@ -281,6 +290,9 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
             video=lambda: self_view.tap(camera.track()),
             audio=microphone.track,
             on_failed=on_failed,
+            on_quality=quality_changed,
+            on_rtcp=pulse.beat,
+            audio_bitrate=config.audio_bitrate,
         )
 
     factory = pin_factory if pin_factory is not None else _pin_factory(config)
@@ -316,7 +328,8 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
             outbox.wake()  # the link is back: upload what waits now, not after the backoff
 
     link = Link(console_url=config.console_url, credential=credential, software=software(),
-                parts=parts, on_event=on_link_event,
+                parts=parts, on_event=on_link_event, probe_s=config.link_probe_s,
+                media_alive=pulse.alive,
                 call=lambda: coordinator.resumable_call())  # fmt: skip
     printer = create_printer(config.printer, name=config.printer_name, server=config.cups_server)
     print_tool = PrintTool(

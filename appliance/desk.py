@@ -30,6 +30,7 @@ from appliance.ports import (
     BatteryView,
     ChatLine,
     Contact,
+    LinkCheck,
     PhotoPreview,
     PrintView,
     ScreenName,
@@ -77,6 +78,8 @@ class Desk:
         no-answer after the console ended a call nobody answered in time."""
         self.no_answer = False
         self.handset = False
+        self.link: LinkCheck | None = None
+        """The latest check of the link to the console (not per citizen: never wiped)."""
 
     @property
     def office_open(self) -> bool:
@@ -103,6 +106,8 @@ class Desk:
             print_status=s.print_status,
             callback=s.callback,
             handset=self.handset,
+            call_quality=s.call_quality if base.state == "in-call" else None,
+            link=self.link,
             idle_timeout_s=self.idle_timeout_s,
         )
 

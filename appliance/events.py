@@ -162,6 +162,28 @@ class PartsChanged:
 
 
 @dataclass(frozen=True)
+class QualityChanged:
+    """The camera leg moved to another rung of its video ladder (appliance/media/quality.py)."""
+
+    level: str
+    width: int
+    height: int
+    fps: int
+    rtt_ms: int | None = None
+    loss_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class LinkChecked:
+    """The link measured the signaling socket's pings (appliance/link_quality.py)."""
+
+    verdict: str
+    rtt_ms: int
+    loss_pct: float
+    samples: int
+
+
+@dataclass(frozen=True)
 class CardChanged:
     """A card was inserted (its type) or removed (None) at the card reader."""
 
@@ -216,4 +238,6 @@ Event = (
     | StaffSignInTyped
     | StaffSignOutPressed
     | StaffCallPressed
+    | QualityChanged
+    | LinkChecked
 )

@@ -10,6 +10,14 @@ pong: a lost network is noticed 2-4.5 s after the last pong (the check runs ever
 Switching to the faster rate counts from the switch, not from the last (slow) pong, so
 entering a call never looks like a loss. The clock is passed in, so the rules are tested
 without waiting.
+
+A congested link is not a lost one (issue 8). When a mobile line drops to a few hundred
+kbit/s mid-call, the first seconds overflow its buffer both ways until the camera leg (and
+the caseworker's browser) have lowered their video; pongs are lost meanwhile and TCP's
+retransmissions back off, so 4.2 s without a pong was measured on a call that went on fine.
+While the caseworker's RTCP reports still arrive (``media_alive``: the network is there, it
+is only full) the verdict waits up to ``congested_s`` (12 s). A real cut stops the reports
+too, so it is still noticed after two intervals.
 """
 
 from __future__ import annotations
@@ -30,6 +38,8 @@ class Heartbeat:
         call_s: float | None,
         in_call: Callable[[], bool],
         clock: Callable[[], float],
+        media_alive: Callable[[], bool] = lambda: False,
+        congested_s: float = 12.0,
     ) -> None:
         self._idle = max(idle_s, 0.05)
         self._call = self._idle if call_s is None else max(min(call_s, self._idle), 0.05)
@@ -39,6 +49,8 @@ class Heartbeat:
         self._last_pong = now
         self._last_ping = now
         self._fast = False
+        self._media_alive = media_alive
+        self._congested = congested_s
 
     def interval(self) -> float:
         """The current ping interval: faster during a call."""
@@ -57,9 +69,12 @@ class Heartbeat:
         self._last_pong = self._clock()
 
     def lost(self) -> bool:
-        """No pong for two intervals."""
+        """No pong for two intervals (or ``congested_s`` while the media still flows)."""
         interval = self.interval()  # first: entering a call restarts the count
-        return self._clock() - self._last_pong > 2 * interval
+        silence = self._clock() - self._last_pong
+        if silence <= 2 * interval:
+            return False
+        return silence > self._congested or not self._media_alive()
 
     def silence(self) -> float:
         """Seconds since the last pong (or the switch to the call rate)."""

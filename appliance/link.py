@@ -31,8 +31,9 @@ from typing import Literal
 
 import aiohttp
 
-from appliance.events import Event, LinkDown, LinkMessage, LinkUp
+from appliance.events import Event, LinkChecked, LinkDown, LinkMessage, LinkUp
 from appliance.heartbeat import Heartbeat
+from appliance.link_quality import LinkFigures, LinkMeter
 from protocol import PROTOCOL_VERSION, ProtocolError, encode, to_terminal_decoder
 from protocol.messages import (
     MAX_MESSAGE_BYTES,
@@ -85,9 +86,14 @@ class Link:
         rng: random.Random | None = None,
         call: Callable[[], str | None] = lambda: None,
         clock: Callable[[], float] = time.monotonic,
+        probe_s: float = 60.0,
+        probe_count: int = 5,
+        probe_gap_s: float = 0.3,
+        media_alive: Callable[[], bool] = lambda: False,
     ) -> None:
         """``call`` names the answered call the terminal is in (or holds after a loss): it
-        sets the faster ping rate and goes into ``hello.resume``."""
+        sets the faster ping rate and goes into ``hello.resume``. ``probe_s``: how often the
+        link measures itself with ``probe_count`` pings while no call runs (0: never)."""
         self._url = websocket_url(console_url)
         self._credential = credential
         self._software = software
@@ -103,6 +109,12 @@ class Link:
         self._clock = clock
         self._beat: Heartbeat | None = None
         self.status: LinkStatus = "down"
+        self._meter = LinkMeter()
+        self._shown: LinkFigures | None = None
+        self._probe_s = probe_s
+        self._probe_count = probe_count
+        self._probe_gap = probe_gap_s
+        self._media_alive = media_alive
         self.connects = 0  # successful welcomes, for tests and logs
 
     async def send(self, message: TerminalToConsole) -> bool:
@@ -176,6 +188,7 @@ class Link:
                 call_s=welcome.call_heartbeat_s,
                 in_call=lambda: self._call() is not None,
                 clock=self._clock,
+                media_alive=self._media_alive,
             )
             self._beat = beat
             self._on_event(LinkUp(welcome))
@@ -220,6 +233,8 @@ class Link:
             if isinstance(decoded, Pong):
                 if self._beat is not None:
                     self._beat.pong()
+                self._meter.answered(decoded.seq, self._clock())
+                self._report()
             elif isinstance(decoded, Welcome):
                 log.info("repeated welcome ignored")
             else:
@@ -232,20 +247,40 @@ class Link:
             log.warning("malformed message from the console ignored: %s", err.message)
             return None
 
+    def _report(self) -> None:
+        """Tell the coordinator the link's figures when they changed."""
+        figures = self._meter.figures()
+        if figures is not None and figures != self._shown:
+            self._shown = figures
+            self._on_event(LinkChecked(figures.verdict, figures.rtt_ms, figures.loss_pct,
+                                       figures.samples))  # fmt: skip
+
     async def _heartbeat(self, ws: aiohttp.ClientWebSocketResponse, beat: Heartbeat) -> None:
         seq = 0
+        self._meter.reset()
+        probe_at = self._clock()  # a first probe at once: the figure is there before a call
         while not ws.closed:
             await asyncio.sleep(beat.tick())
             if beat.lost():
                 log.warning("no pong for %.1f s: link lost", beat.silence())
                 return
-            if not beat.ping_due():
-                continue
-            seq += 1
-            try:
-                await ws.send_str(encode(Ping(seq=seq, interval_s=beat.interval())))
-            except (aiohttp.ClientError, ConnectionError, RuntimeError):
-                return
+            self._meter.expire(self._clock())
+            self._report()
+            count = 0
+            if self._probe_s > 0 and self._call() is None and self._clock() >= probe_at:
+                probe_at = self._clock() + self._probe_s
+                count = self._probe_count
+            elif beat.ping_due():
+                count = 1
+            for number in range(count):
+                if number:
+                    await asyncio.sleep(self._probe_gap)
+                seq += 1
+                self._meter.sent(seq, self._clock())
+                try:
+                    await ws.send_str(encode(Ping(seq=seq, interval_s=beat.interval())))
+                except (aiohttp.ClientError, ConnectionError, RuntimeError):
+                    return
 
 
 class _NoWelcome(Exception):

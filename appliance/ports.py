@@ -54,6 +54,30 @@ class PrintView:
 
 
 @dataclass(frozen=True)
+class CallQualityView:
+    """The video the camera leg sends now, fitted to the link (appliance/media/quality.py)."""
+
+    level: str
+    """``full``, ``reduced``, ``low`` or ``audio_only``."""
+    width: int = 0
+    height: int = 0
+    fps: int = 0
+    rtt_ms: int | None = None
+    loss_pct: float | None = None
+
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """The link to the console as the signaling pings measure it (appliance/link_quality.py)."""
+
+    verdict: str
+    """``good``, ``fair`` or ``poor``."""
+    rtt_ms: int
+    loss_pct: float
+    samples: int
+
+
+@dataclass(frozen=True)
 class Contact:
     """The office's phone number and address (terminal config), for the offline screen."""
 
@@ -106,6 +130,10 @@ class View:
     """``kiosk`` or ``mobile`` (a staff kit: appliance/staff.py)."""
     staff: StaffView | None = None
     """(mobile) The staff sign-in's state, or the signed-in staff member."""
+    call_quality: CallQualityView | None = None
+    """In a call whose video was lowered to fit the link; None: full quality."""
+    link: LinkCheck | None = None
+    """The latest check of the link to the console (shown before a call); None: not yet."""
 
     @property
     def shown(self) -> ScreenName:

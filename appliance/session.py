@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from appliance.ports import CallbackStatus, ChatLine, PhotoPreview, PrintView
+from appliance.ports import CallbackStatus, CallQualityView, ChatLine, PhotoPreview, PrintView
 
 MAX_CHAT_LINES = 200
 """Older lines are dropped: an hour of chat is far less, and memory stays bounded."""
@@ -45,6 +45,8 @@ class Session:
     print_status: PrintView | None = None
     callback: CallbackStatus | None = None
     callback_form: CallbackForm | None = None
+    call_quality: CallQualityView | None = None
+    """The video level of the current call when it is below full (the link is poor)."""
 
     @property
     def empty(self) -> bool:
@@ -62,6 +64,7 @@ class Session:
         self.photo = None
         self.photos_shown = 0
         self.print_status = None
+        self.call_quality = None
 
     def wipe(self) -> None:
         """Forget everything (next citizen)."""

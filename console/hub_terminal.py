@@ -22,6 +22,7 @@ from console.photos import PhotoStore
 from console.queues import CallQueues
 from protocol.messages import (
     CallCancel,
+    CallQuality,
     CallRequest,
     CardStatus,
     CardType,
@@ -200,7 +201,7 @@ class TerminalSide:
             settled = call is not None and self.photos.settle(call.call_id, msg.request_id)
             if settled and call is not None and call.caseworker_conn is not None:
                 call.caseworker_conn.send(msg)
-        elif isinstance(msg, PrintStatus):
+        elif isinstance(msg, PrintStatus | CallQuality):
             call = self._own_terminal_call(who, msg.call_id, conn)
             if call is not None and call.caseworker_conn is not None:
                 call.caseworker_conn.send(msg)

@@ -266,6 +266,27 @@ class CallResumed(Message, tag="call.resumed"):
     call_id: str
 
 
+QualityLevel = Literal["full", "reduced", "low", "audio_only"]
+"""The rungs of the terminal's video ladder (appliance/media/quality.py)."""
+
+
+class CallQuality(Message, tag="call.quality", omit_defaults=True):
+    """The terminal changed the video it sends to fit the citizen's link (T -> C -> CW).
+
+    ``full`` is the camera's own setting; ``reduced``, ``low`` lower size and frame rate;
+    ``audio_only`` pauses the video while the sound goes on. ``rtt_ms`` and ``loss_pct``
+    are what the caseworker's browser reported back over RTCP when the terminal decided.
+    """
+
+    call_id: str
+    level: QualityLevel
+    width: int = 0
+    height: int = 0
+    fps: int = 0
+    rtt_ms: int | None = None
+    loss_pct: float | None = None
+
+
 # --- queues, presence, routing and transfer ----------------------------------------------
 
 PresenceState = Literal["available", "busy", "wrap_up", "break", "offline"]
@@ -667,6 +688,7 @@ TerminalToConsole = (
     | Chat
     | StaffSignin
     | StaffSignout
+    | CallQuality
 )
 ConsoleToTerminal = (
     Welcome
@@ -723,4 +745,5 @@ ConsoleToCaseworker = (
     | DeskUpdate
     | CallHeld
     | CallResumed
+    | CallQuality
 )

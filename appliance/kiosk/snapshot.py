@@ -8,6 +8,7 @@ phone number are not in the snapshot at all (the page keeps its own form fields)
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 import msgspec
@@ -60,6 +61,8 @@ def snapshot_of(view: View) -> dict[str, Any]:
         "reconnecting": view.reconnecting,
         "profile": view.profile,
         "staff": None if view.staff is None else _staff(view.staff),
+        "call_quality": None if view.call_quality is None else asdict(view.call_quality),
+        "link": None if view.link is None else asdict(view.link),
     }
 
 

@@ -26,6 +26,14 @@ relay with a certificate of its own PKI would fail that check (and aioice drops 
 allocation silently), so the leg replaces the flag on each aioice ``Connection`` with the
 terminal's trust context (:mod:`appliance.trust`: system CAs plus ``/data/config/ca.pem``),
 checks still on.
+
+Poor links: with ``on_quality`` the leg wraps a camera track of decoded frames in an
+:class:`~appliance.media.adaptive.AdaptiveTrack` and, once answered, runs a
+:class:`~appliance.media.adaptive.LinkMonitor` that steps it along the quality ladder
+(:mod:`appliance.media.quality`) from the caseworker browser's RTCP reports, reporting each
+change; ``on_rtcp`` hears every RTCP packet (the heartbeat's evidence that the network is
+only congested, :mod:`appliance.media.pulse`). A monitor that fails stops adapting, never
+the call.
 """
 
 from __future__ import annotations
@@ -38,6 +46,7 @@ from collections.abc import Callable
 from typing import Any
 
 from appliance.errors import MediaError
+from appliance.media.quality import Rung
 from appliance.media.relay_choice import RelayChoice, choose_relay
 from protocol.messages import IceServer
 
@@ -89,6 +98,32 @@ def use_tls_context(pc: Any, context: ssl.SSLContext) -> int:
     return changed
 
 
+def set_opus_bitrate(pc: Any, bps: int) -> int:
+    """Give the audio senders that negotiated Opus an encoder at ``bps``; how many got one.
+
+    aiortc creates a sender's encoder with the first frame, at a fixed 96 kbit/s. Right after
+    ``setRemoteDescription`` no frame has been sent yet (the connection still has to do ICE and
+    DTLS), so an encoder put in its place now is the one used. A sender that already encodes,
+    or negotiated another codec, is left alone."""
+    from aiortc.codecs.opus import OpusEncoder
+
+    changed = 0
+    for transceiver in pc.getTransceivers():
+        sender = transceiver.sender
+        codecs = getattr(transceiver, "_codecs", [])
+        if transceiver.kind != "audio" or not codecs:
+            continue
+        if codecs[0].mimeType.lower() != "audio/opus":
+            continue
+        if getattr(sender, "_RTCRtpSender__encoder", "missing") is not None:
+            continue
+        encoder = OpusEncoder()
+        encoder.codec.bit_rate = bps
+        sender._RTCRtpSender__encoder = encoder
+        changed += 1
+    return changed
+
+
 CONNECT_TIMEOUT_S = 15.0
 """From the caseworker's answer to a connected leg. A relayed call over TURN/TLS connects
 in well under two seconds (tests/e2e/test_turn_tcp.py); fifteen leaves room for a slow
@@ -107,6 +142,9 @@ class AiortcCameraLeg:
         on_failed: Callable[[str], None],
         tls_context: ssl.SSLContext | None = None,
         connect_timeout_s: float = CONNECT_TIMEOUT_S,
+        on_quality: Callable[[Rung, Any], None] | None = None,
+        on_rtcp: Callable[[], None] | None = None,
+        audio_bitrate: int | None = None,
     ) -> None:
         self._ice_servers = list(ice_servers)
         self._tls_context = tls_context if tls_context is not None else ssl.create_default_context()
@@ -119,6 +157,11 @@ class AiortcCameraLeg:
         self._on_failed = on_failed
         self._closed = False
         self._failed = False
+        self._on_quality = on_quality
+        self._on_rtcp = on_rtcp
+        self._audio_bitrate = audio_bitrate
+        self._adaptive: Any = None
+        self._monitor: asyncio.Task[None] | None = None
 
     @property
     def connection_state(self) -> str:
@@ -148,6 +191,8 @@ class AiortcCameraLeg:
         from aiortc import RTCConfiguration, RTCPeerConnection
 
         tracks = [track for track in (self._video(), self._audio()) if track is not None]
+        if self._on_quality is not None:
+            tracks = [self._adapting(track) for track in tracks]
         if not tracks:
             raise MediaError("neither camera nor microphone available")
         self._relay = await choose_relay(self._ice_servers, self._tls_context)
@@ -180,7 +225,31 @@ class AiortcCameraLeg:
             await self._pc.setRemoteDescription(RTCSessionDescription(sdp=sdp, type="answer"))
         except (ValueError, RuntimeError) as err:
             raise MediaError(f"answer refused: {err}") from err
+        if self._audio_bitrate is not None:
+            set_opus_bitrate(self._pc, self._audio_bitrate)
         self._watchdog = asyncio.create_task(self._watch_connect())
+        if self._on_quality is not None:
+            self._start_monitor(self._on_quality)
+
+    def _start_monitor(self, on_quality: Callable[[Rung, Any], None]) -> None:
+        """Watch the link and step the video along the ladder (media/adaptive.py)."""
+        from appliance.media.adaptive import LinkMonitor
+
+        try:
+            monitor = LinkMonitor(self._pc, self._adaptive, on_quality, heard=self._on_rtcp)
+        except Exception:  # adapting is an extra: the call goes on at full quality without it
+            log.exception("link monitor not started")
+            return
+        self._monitor = asyncio.create_task(monitor.run())
+
+    def _adapting(self, track: Any) -> Any:
+        """A video track of decoded frames, wrapped to follow the link (media/adaptive.py)."""
+        if track.kind != "video" or getattr(track, "encoded_as", None) is not None:
+            return track
+        from appliance.media.adaptive import AdaptiveTrack
+
+        self._adaptive = AdaptiveTrack(track)
+        return self._adaptive
 
     async def _watch_connect(self) -> None:
         await asyncio.sleep(self._connect_timeout_s)
@@ -193,9 +262,10 @@ class AiortcCameraLeg:
         if self._closed:
             return
         self._closed = True
-        if self._watchdog is not None:
-            self._watchdog.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._watchdog
+        for task in (self._watchdog, self._monitor):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self._pc is not None:
             await self._pc.close()

@@ -59,3 +59,19 @@ def test_call_rate_never_slower_than_idle() -> None:
     assert beat.interval() == 1.0
     old = Heartbeat(idle_s=15.0, call_s=None, in_call=lambda: True, clock=clock)
     assert old.interval() == 15.0  # a console without call_heartbeat_s: as before
+
+
+def test_a_congested_link_is_given_longer_while_media_reports_arrive() -> None:
+    now = [0.0]
+    alive = [True]
+    beat = Heartbeat(idle_s=15.0, call_s=2.0, in_call=lambda: True, clock=lambda: now[0],
+                     media_alive=lambda: alive[0], congested_s=12.0)  # fmt: skip
+    beat.interval()
+    now[0] = 4.5
+    assert not beat.lost()  # pongs stuck in a full buffer, but RTCP still arrives
+    now[0] = 12.5
+    assert beat.lost()  # not even congestion lasts that long
+    beat.pong()
+    now[0] = 17.0
+    alive[0] = False  # the reports stopped too: a cut
+    assert beat.lost()

@@ -75,3 +75,44 @@ async def test_camera_leg_delivers_frames(loopback: None) -> None:
         for consumer in consumers:
             consumer.cancel()
     assert leg.connection_state == "closed"
+
+
+async def test_adapting_leg_follows_the_ladder_and_hears_rtcp(loopback: None) -> None:
+    from appliance.media.quality import LADDER
+
+    camera, microphone = create_camera("synthetic"), create_microphone("synthetic")
+    heard: list[int] = []
+    leg = AiortcCameraLeg(ice_servers=[], video=camera.track, audio=microphone.track,
+                          on_failed=lambda _: None, on_quality=lambda rung, figures: None,
+                          on_rtcp=lambda: heard.append(1), audio_bitrate=24000)  # fmt: skip
+    answerer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    sizes: list[tuple[int, int]] = []
+    consumers: list[asyncio.Future[None]] = []
+
+    @answerer.on("track")
+    def on_track(track: object) -> None:
+        if track.kind == "video":  # type: ignore[attr-defined]
+
+            async def consume() -> None:
+                while True:
+                    frame = await track.recv()  # type: ignore[attr-defined]
+                    sizes.append((frame.width, frame.height))
+
+            consumers.append(asyncio.ensure_future(consume()))
+
+    try:
+        offer = await leg.offer()
+        await answerer.setRemoteDescription(RTCSessionDescription(sdp=offer, type="offer"))
+        await answerer.setLocalDescription(await answerer.createAnswer())
+        await leg.apply_answer(answerer.localDescription.sdp)
+        audio = next(t.sender for t in leg._pc.getTransceivers() if t.kind == "audio")
+        assert audio._RTCRtpSender__encoder.codec.bit_rate == 24000
+        await wait_for(lambda: (640, 480) in sizes, within=10)
+        leg._adaptive.set_rung(LADDER[2])
+        await wait_for(lambda: sizes[-1] == (160, 120), within=10)
+        await wait_for(lambda: len(heard) > 0, within=10)  # the answerer's RTCP reports
+    finally:
+        await leg.close()
+        await answerer.close()
+        for consumer in consumers:
+            consumer.cancel()

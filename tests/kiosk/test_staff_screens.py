@@ -121,6 +121,22 @@ def test_staff_home_calls_a_queue_and_signs_out(page: Any, kiosk: Kiosk) -> None
     assert kiosk.wait_posted("/api/staff/signout") == {}
 
 
+def test_the_link_check_shows_on_the_welcome_and_on_the_staff_home(page: Any, kiosk: Kiosk) -> None:
+    """Before a call the link to the console is shown: to whoever set a terminal up on its
+    welcome screen, and to the staff on a kit's home; never while the link is down."""
+    link = {"verdict": "poor", "rtt_ms": 420, "loss_pct": 6.0, "samples": 10}
+    show(kiosk, page, snapshot("welcome", link=link))
+    assert page.is_visible('[data-screen="welcome"] [data-test="link-quality"]')
+    show(kiosk, page, staff_snapshot("staff-home") | {"link": link})
+    indicator = page.locator('[data-screen="staff-home"] [data-test="link-quality"]')
+    assert indicator.is_visible() and indicator.get_attribute("data-verdict") == "poor"
+    assert "420" in indicator.inner_text()
+    offline = staff_snapshot("staff-home") | {"link": link, "state": "offline"}
+    show(kiosk, page, offline)
+    assert not indicator.is_visible()
+    show(kiosk, page, snapshot("welcome"))
+
+
 def test_capture_a_document_with_and_without_a_link(page: Any, kiosk: Kiosk) -> None:
     """The capture tile takes a document through the kiosk's real outbox routes, shows how
     many wait to be sent and why a capture failed; without a link the staff home stays,

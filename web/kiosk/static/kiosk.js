@@ -39,6 +39,7 @@ let callbackOpen = false; // no-answer: the citizen chose "call me back"
 const callback = callbackForm(() => (kiosk.screen === "closed" ? "closed" : "no_answer"));
 const staff = staffScreens(); // the mobile profile's screens
 const capture = captureTool(); // the staff home's document capture
+const linkQuality = $("link-quality"); // shown on welcome, or on a kit's staff home
 
 // A public kiosk has no context menu (Chromium has no policy for it; see image/README.md).
 document.addEventListener("contextmenu", (event) => event.preventDefault());
@@ -59,6 +60,8 @@ function placeShared(name) {
   } else {
     parked.append(hangupBtn);
   }
+  const linkSlot = sec.querySelector('[data-slot="link"]'); // welcome and the staff home
+  if (linkSlot) linkSlot.append(linkQuality);
   const formSlot = sec.querySelector('[data-slot="callback"]');
   const wantForm = name === "closed" || (name === "no-answer" && callbackOpen);
   if (formSlot && wantForm) formSlot.append(callback.form);
@@ -110,6 +113,7 @@ function fill(s) {
   if (name === "in-call") screens.inCall(s);
   if (name === "thanks") screens.thanks(s);
   if (name === "offline") screens.offline(s);
+  if (name === "staff-home") screens.linkQuality(s.state === "offline" ? null : s.link);
   if (name === "staff-signin" || name === "staff-home") staff.render(name, s.staff || {}, s.state === "offline");
   talk.render(s.chat, s.caseworker, false);
   callback.render(s.callback);

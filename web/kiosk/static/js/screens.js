@@ -178,6 +178,7 @@ export function welcome(s) {
   setText($("office-wait"), wait);
   hours(office);
   exceptions($("office-exceptions"), office);
+  linkQuality(s.link);
 }
 
 const ISO_DAY = /^\d{4}-\d{2}-\d{2}$/;
@@ -204,6 +205,19 @@ export function battery(power) {
   el.hidden = !low;
   if (low) el.textContent = t("battery.low", { level: number(power.level) });
 }
+const LINK = { good: "link.good", fair: "link.fair", poor: "link.poor" };
+
+/** The link to the console as the daemon measured it (shown to staff before a call). */
+export function linkQuality(link) {
+  const box = $("link-quality");
+  box.hidden = !link || !LINK[link.verdict];
+  if (box.hidden) return;
+  box.dataset.verdict = link.verdict;
+  q("[data-link-verdict]").textContent = t(LINK[link.verdict]);
+  q("[data-link-figures]").textContent = t("link.figures", { rtt: number(link.rtt_ms), loss: number(link.loss_pct) });
+}
+
+const QUALITY = { reduced: "call.quality-reduced", low: "call.quality-low", audio_only: "call.quality-audio-only" };
 
 /** The closed screen: when the office opens next, and the coming holidays. */
 export function closed(s) {
@@ -266,6 +280,11 @@ export function inCall(s) {
   // The console link was lost mid-call: the call is held while the daemon reconnects. Chat
   // lines typed meanwhile could not be sent, so the chat waits too (what is typed stays).
   $("reconnecting").hidden = !s.reconnecting;
+  // The terminal lowered the video it sends to fit a poor link (the sound goes on).
+  const quality = s.call_quality && QUALITY[s.call_quality.level];
+  const badge = $("call-quality");
+  badge.dataset.level = quality ? s.call_quality.level : "full";
+  setText(badge, quality ? t(quality) : "");
   $("chat-send").disabled = !!s.reconnecting;
 }
 

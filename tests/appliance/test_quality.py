@@ -1,0 +1,144 @@
+"""The video ladder's controller: fast down, slow up, no bouncing (appliance/media/quality.py)."""
+
+from __future__ import annotations
+
+import pytest
+
+from appliance.media.adaptive import LinkSampler, figures_of
+from appliance.media.quality import LADDER, LinkSample, QualityController, verdict
+
+BAD = LinkSample(loss=0.15, rtt_s=0.5)
+SEVERE = LinkSample(loss=0.5, rtt_s=0.7)
+GOOD = LinkSample(loss=0.0, rtt_s=0.05)
+FAIR = LinkSample(loss=0.05, rtt_s=0.2)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def run(controller: QualityController, clock: Clock, sample: LinkSample, seconds: int) -> list[str]:
+    """Feed one sample a second; the names of the rungs changed to."""
+    changes = []
+    for _ in range(seconds):
+        clock.now += 1.0
+        rung = controller.observe(sample)
+        if rung is not None:
+            changes.append(rung.name)
+    return changes
+
+
+def test_verdicts() -> None:
+    assert verdict(BAD) == "bad"
+    assert verdict(LinkSample(rtt_s=0.7)) == "bad"
+    assert verdict(SEVERE) == "severe"
+    assert verdict(LinkSample(rtt_s=1.2)) == "severe"
+    assert verdict(GOOD) == "good"
+    assert verdict(LinkSample(loss=0.03, rtt_s=0.2)) == "good"  # a mobile line's usual loss
+    assert verdict(FAIR) == "fair"
+    assert verdict(LinkSample()) == "fair"  # no report yet
+    # the estimate is shown, not judged: it lags far behind a recovered link
+    assert verdict(LinkSample(loss=0.0, rtt_s=0.05, remb_bps=100_000)) == "good"
+    assert [r.video_bps for r in LADDER] == [None, 150_000, 60_000, 0]
+
+
+def test_a_severe_sample_jumps_two_rungs_at_once() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock, settle_s=4)
+    clock.now += 5
+    assert controller.observe(SEVERE) is LADDER[2]
+    assert run(controller, clock, SEVERE, 3) == []  # settling: old loss still in the reports
+    assert run(controller, clock, SEVERE, 1) == ["audio_only"]  # clamped at the lowest
+
+
+def test_steps_down_one_rung_at_a_time_to_audio_only() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock, down_after_s=2, settle_s=3)
+    assert run(controller, clock, BAD, 2) == []  # two seconds: not yet
+    changes = run(controller, clock, BAD, 12)
+    assert changes == ["reduced", "low", "audio_only"]
+    assert controller.rung.name == "audio_only" and not controller.rung.video
+    assert run(controller, clock, BAD, 10) == []  # nothing below audio only
+
+
+def test_a_single_bad_second_changes_nothing() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock)
+    for _ in range(10):
+        assert run(controller, clock, BAD, 1) == []
+        assert run(controller, clock, GOOD, 1) == []
+    assert controller.level == 0
+
+
+def test_fair_holds_the_rung_either_way() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock)
+    run(controller, clock, BAD, 5)
+    assert controller.rung.name == "reduced"
+    assert run(controller, clock, FAIR, 60) == []
+
+
+def test_steps_back_up_after_a_good_spell() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock, up_after_s=5)
+    run(controller, clock, BAD, 20)
+    assert controller.rung.name == "audio_only"
+    assert run(controller, clock, GOOD, 4) == []
+    changes = run(controller, clock, GOOD, 20)
+    assert changes == ["low", "reduced", "full"]
+
+
+def test_a_failed_step_up_doubles_the_wait() -> None:
+    clock = Clock()
+    controller = QualityController(
+        clock=clock, up_after_s=5, down_after_s=2, settle_s=3, max_up_after_s=40
+    )
+    run(controller, clock, BAD, 5)
+    assert controller.rung.name == "reduced"
+    assert run(controller, clock, GOOD, 5) == []  # 5 s after the first good second
+    assert run(controller, clock, GOOD, 1) == ["full"]
+    assert run(controller, clock, BAD, 3) == ["reduced"]  # the link could not carry it
+    assert run(controller, clock, GOOD, 10) == []  # now it waits 10 s
+    assert run(controller, clock, GOOD, 1) == ["full"]
+    assert run(controller, clock, BAD, 3) == ["reduced"]
+    assert run(controller, clock, GOOD, 20) == []  # then 20 s
+    assert run(controller, clock, GOOD, 1) == ["full"]
+    # that step up held for its wait: the next time the short wait applies again
+    assert run(controller, clock, GOOD, 25) == []
+    assert run(controller, clock, BAD, 3) == ["reduced"]
+    assert run(controller, clock, GOOD, 6) == ["full"]
+
+
+def test_lowest_keeps_video() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock, lowest=2)
+    run(controller, clock, BAD, 30)
+    assert controller.rung.name == "low"
+
+
+def test_an_empty_ladder_is_refused() -> None:
+    with pytest.raises(ValueError):
+        QualityController(clock=Clock(), ladder=())
+
+
+def test_sampler_counts_loss_over_its_window_and_forgets_old_rembs() -> None:
+    clock = Clock()
+    sampler = LinkSampler(clock, window_s=4)
+    assert sampler.sample(0, 0, None).loss is None
+    sampler.remb(300_000)
+    for second in range(1, 9):
+        clock.now += 1
+        sample = sampler.sample(lost=second * 5, received=second * 95, rtt_s=0.2)
+    assert sample.loss == pytest.approx(0.05)
+    assert sample.remb_bps is None  # 8 s old
+    sampler.remb(250_000)
+    clock.now += 1
+    sample = sampler.sample(lost=40, received=9 * 95 + 100, rtt_s=0.2)  # no new loss
+    assert sample.loss is not None and sample.loss < 0.05
+    assert sample.remb_bps == 250_000
+    assert figures_of(sample).remb_kbps == 250
+    assert figures_of(sample).rtt_ms == 200
