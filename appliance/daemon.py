@@ -8,6 +8,11 @@ kiosk socket, so ``Terminal.kiosk_port`` is known before :meth:`Terminal.run`.
 A part that cannot be opened (no GPIO on a laptop, say) is reported ``missing`` in
 /healthz and to the console, and the terminal runs without it: a terminal without
 its arcade button still takes calls from the touch screen.
+
+The offline-capture outbox (appliance/outbox/) is a mobile kit's alone: only with
+``profile = "mobile"`` are the outbox, its upload task and the kiosk's ``/api/outbox``
+routes built. A stationary terminal has no outbox folder, and the console refuses a
+stationary terminal's kit uploads anyway (console/routes/kit_documents.py).
 """
 
 from __future__ import annotations
@@ -170,9 +175,10 @@ class Terminal:
             asyncio.create_task(self._watch_parts(), name="parts"),
             asyncio.create_task(self._watch_printer(), name="printer"),
             asyncio.create_task(self._watch_cards(), name="card reader"),
-            asyncio.create_task(self._run_outbox(), name="outbox"),
             asyncio.create_task(self.kit.run(), name="battery and modem"),
         ]
+        if self.outbox is not None:  # a mobile kit's only
+            tasks.append(asyncio.create_task(self.outbox.run(), name="outbox"))
         self.started.set()  # kiosk serving, link connecting: READY=1 for systemd
         stopper = asyncio.create_task(self._stop.wait(), name="stop")
         try:
@@ -240,13 +246,6 @@ class Terminal:
         else:
             await self.card_reader.run()
 
-    async def _run_outbox(self) -> None:
-        """Upload the kit's captured documents; without an outbox, wait like _watch_printer."""
-        if self.outbox is None:
-            await asyncio.Event().wait()
-        else:
-            await self.outbox.run()
-
     async def _watch_parts(self) -> None:
         last = self.parts()
         while True:
@@ -311,20 +310,22 @@ def build_terminal(config: Config, credential: str, *, pin_factory: Any = None) 
     bridge = KioskBridge(
         post=post_threadsafe, parts=health_parts, details=details, self_view=self_view
     )
-    outbox = Outbox(
-        store=OutboxStore(config.data_dir / OUTBOX),
-        console_url=config.console_url,
-        credential=credential,
-        camera=camera,
-        camera_held=lambda: coordinator.camera_held(),
-        max_age_s=config.outbox_max_age_h * 3600.0,
-        paused=lambda: coordinator.state in ("queued", "in-call"),
-    )
+    outbox: Outbox | None = None
+    if config.profile == "mobile":  # offline capture is a kit's (module docstring)
+        outbox = Outbox(
+            store=OutboxStore(config.data_dir / OUTBOX),
+            console_url=config.console_url,
+            credential=credential,
+            camera=camera,
+            camera_held=lambda: coordinator.camera_held(),
+            max_age_s=config.outbox_max_age_h * 3600.0,
+            paused=lambda: coordinator.state in ("queued", "in-call"),
+        )
     kiosk = KioskServer(create_kiosk_app(bridge, outbox), config.kiosk_port)
 
     def on_link_event(event: Event) -> None:
         post(event)
-        if isinstance(event, LinkUp):
+        if outbox is not None and isinstance(event, LinkUp):
             outbox.wake()  # the link is back: upload what waits now, not after the backoff
 
     link = Link(console_url=config.console_url, credential=credential, software=software(),

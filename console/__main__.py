@@ -64,7 +64,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("new-code", help="issue a new enrollment code for a terminal")
     p.add_argument("--code-ttl-hours", type=float, default=None)
-    p.add_argument("terminal_id")
+    p.add_argument(
+        "terminal_id",
+        help="the id add-terminal printed (an older id starting with '-': new-code -- ID)",
+    )
 
     p = sub.add_parser(
         "set-hours",

@@ -40,6 +40,11 @@ class TerminalIdentity:
     while a staff member is signed in on it, console/kits.py). Set by an admin, never by
     the terminal's own claim."""
 
+    @property
+    def mobile(self) -> bool:
+        """Whether an admin enrolled this terminal as a mobile kit (the one test of that)."""
+        return self.kind == "mobile"
+
 
 @dataclass(frozen=True)
 class CaseworkerIdentity:

@@ -41,8 +41,16 @@ def hash_code(code: str) -> str:
 
 
 def new_terminal_id() -> str:
-    """A short random url-safe id without dots (the credential separator)."""
-    return secrets.token_urlsafe(9)
+    """A short random url-safe id without dots (the credential separator).
+
+    Never one starting with ``-``: operators type ids as command-line arguments
+    (``bt-console new-code ID``), where a leading ``-`` reads as an option; base64url would
+    start one id in 64 so. Drawing again keeps the others equally likely (72 bits of
+    randomness less 0.02)."""
+    while True:
+        terminal_id = secrets.token_urlsafe(9)
+        if not terminal_id.startswith("-"):
+            return terminal_id
 
 
 def hash_secret(secret: str) -> str:

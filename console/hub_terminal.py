@@ -213,7 +213,7 @@ class TerminalSide:
             conn.send(Error(code="unexpected", message=f"{type(msg).__name__} not expected here"))
 
     def _request(self, who: TerminalIdentity, conn: Connection, msg: CallRequest) -> None:
-        if who.kind == "mobile":
+        if who.mobile:
             if msg.staff is None:  # the socket fills it in from the kit's staff session
                 conn.send(STAFF_REQUIRED)
                 return
@@ -224,7 +224,7 @@ class TerminalSide:
         if existing is not None:  # idempotent: the same call again
             self._resend_call_state(self._calls[existing], conn)
             return
-        if who.kind == "mobile":
+        if who.mobile:
             self._kit_request(who, conn, msg)
             return
         office_id = self._place_terminal(who)

@@ -108,7 +108,7 @@ class Kits:
 
     async def sign_in(self, kit: TerminalIdentity, msg: StaffSignin) -> StaffSession:
         """Check a sign-in on ``kit`` and bind the session, or raise :class:`Refused`."""
-        if kit.kind != "mobile":
+        if not kit.mobile:
             raise Refused("not_mobile")
         if msg.code is not None and msg.username is None and msg.password is None:
             record, method = await self._by_code(kit, msg.code), "kit_code"
@@ -192,7 +192,7 @@ class Kits:
         """The kit's running session (a reconnecting kit keeps its staff member), or None.
 
         The person is read again: one removed, deactivated or moved meanwhile is signed out."""
-        if kit.kind != "mobile":
+        if not kit.mobile:
             return None
         found = await self._kits.session(kit.terminal_id)
         if found is None:

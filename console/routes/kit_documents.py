@@ -1,19 +1,22 @@
 """Mobile office kits: ``GET /api/v1/kit-key`` and ``PUT /api/v1/kit-documents/<id>``.
 
 Both answer a terminal's Bearer credential only (the same check as ``/ws/terminal``; a
-person's session or API token is refused with 401). The key answer is the console's public
-kit key and the upload limit; the kit caches it and seals documents for it while offline
-(console/kit_keys.py explains why the private key never leaves the console).
+person's session or API token is refused with 401), and only a mobile kit's: a terminal an
+admin enrolled as ``stationary`` is refused with 403 ``not_mobile`` (the same test of the
+kind as staff sign-in, console/kits.py; the terminal's own claim counts for nothing). The
+key answer is the console's public kit key and the upload limit; the kit caches it and
+seals documents for it while offline (console/kit_keys.py explains why the private key
+never leaves the console).
 
-Upload checks, cheapest first: 401 without the credential; 400 unless the id is 32 lowercase
-hex digits; 415 unless ``application/octet-stream``; 413 above ``kit_document_max_bytes``
-(announced or actual). An id this terminal delivered before is acknowledged with 200 and
-the same document, without reading the body again: the kit may delete its copy. Otherwise
-400 if the body does not open with the console's key, names another id or is no JPEG (never
-a 500); 201 when it is stored in the case inbox of the terminal's municipality (encrypted at
-rest with the document key; console/kit_inbox.py) and audited as ``kit.document``
-(metadata only). Both answers name the console's current ``key_id``, so a kit with an old
-key fetches the new one.
+Upload checks, cheapest first: 401 without the credential; 403 unless the terminal is a
+mobile kit; 400 unless the id is 32 lowercase hex digits; 415 unless
+``application/octet-stream``; 413 above ``kit_document_max_bytes`` (announced or actual).
+An id this kit delivered before is acknowledged with 200 and the same document, without
+reading the body again: the kit may delete its copy. Otherwise 400 if the body does not
+open with the console's key, names another id or is no JPEG (never a 500); 201 when it is
+stored in the case inbox of the kit's municipality (encrypted at rest with the document
+key; console/kit_inbox.py) and audited as ``kit.document`` (metadata only). Both answers
+name the console's current ``key_id``, so a kit with an old key fetches the new one.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from console.audit import Actor
 from console.bodies import allow_body
+from console.calls import TerminalIdentity
 from console.routes.enroll import api_error
 from console.routes.terminal_ws import authenticate
 from console.services import EXTENSION_KEY, Services, services
@@ -68,10 +72,11 @@ async def _no_store(response: Response) -> Response:
 
 @bp.get(KEY_PATH)
 async def kit_key() -> Response | tuple[Response, int]:
-    """The console's public kit key for a terminal."""
+    """The console's public kit key for a mobile kit."""
     svc = services()
-    if await authenticate(svc, request.headers.get("Authorization", "")) is None:
-        return api_error(401, "unauthorized", "a terminal credential is required")
+    who = await _kit(svc)
+    if not isinstance(who, TerminalIdentity):
+        return who
     if svc.kit_inbox is None:
         return api_error(503, "unavailable", "this console takes no kit documents")
     return jsonify(svc.kit_inbox.keys.public_json(svc.config.kit_document_max_bytes))
@@ -81,9 +86,9 @@ async def kit_key() -> Response | tuple[Response, int]:
 async def upload(document_id: str) -> tuple[Response, int]:
     """Store a kit's sealed document in its municipality's case inbox, once."""
     svc = services()
-    who = await authenticate(svc, request.headers.get("Authorization", ""))
-    if who is None:
-        return api_error(401, "unauthorized", "a terminal credential is required")
+    who = await _kit(svc)
+    if not isinstance(who, TerminalIdentity):
+        return who
     kit_inbox = svc.kit_inbox
     if kit_inbox is None:
         return api_error(503, "unavailable", "this console takes no kit documents")
@@ -121,6 +126,16 @@ async def upload(document_id: str) -> tuple[Response, int]:
     return jsonify(body), 201
 
 
+async def _kit(svc: Services) -> TerminalIdentity | tuple[Response, int]:
+    """The mobile kit the request's Bearer credential belongs to, or the refusal."""
+    who = await authenticate(svc, request.headers.get("Authorization", ""))
+    if who is None:
+        return api_error(401, "unauthorized", "a terminal credential is required")
+    if not who.mobile:
+        return api_error(403, "not_mobile", "only a mobile kit may send kit documents")
+    return who
+
+
 def _too_large(limit: int) -> tuple[Response, int]:
     return api_error(413, "too_large", f"a kit document may be at most {limit} bytes")
 
@@ -147,7 +162,7 @@ OPENAPI: dict[str, Any] = {
         KEY_PATH: {
             "get": {
                 "summary": "The console's public key for documents kits capture offline",
-                "description": "Needs a terminal's Bearer credential (not an API token).",
+                "description": "Needs a mobile kit's Bearer credential (not an API token).",
                 "tags": ["kits"],
                 "responses": {
                     "200": {
@@ -157,13 +172,14 @@ OPENAPI: dict[str, Any] = {
                         },
                     },
                     "401": _error("no terminal credential"),
+                    "403": _error("the terminal is not enrolled as a mobile kit"),
                 },
             }
         },
         UPLOAD_PREFIX + "{document_id}": {
             "put": {
                 "summary": "A kit uploads a document it sealed for the console's kit key",
-                "description": "Needs a terminal's Bearer credential. Idempotent by id: a "
+                "description": "Needs a mobile kit's Bearer credential. Idempotent by id: a "
                 "repeated upload answers 200 with the same document.",
                 "tags": ["kits"],
                 "parameters": [_ID],
@@ -182,6 +198,7 @@ OPENAPI: dict[str, Any] = {
                         "bad id, or the body does not open, names another id or is no JPEG"
                     ),
                     "401": _error("no terminal credential"),
+                    "403": _error("the terminal is not enrolled as a mobile kit"),
                     "413": _error("larger than kit_document_max_bytes"),
                     "415": _error("not application/octet-stream"),
                 },

@@ -60,7 +60,7 @@ class KitStaff:
     @property
     def mobile(self) -> bool:
         """Whether the admin enrolled this terminal as a mobile kit."""
-        return self._who.kind == "mobile"
+        return self._who.mobile
 
     async def at_connect(self) -> None:
         """After welcome: a kit learns whether its staff member is still signed in."""

@@ -1,6 +1,7 @@
 """A mobile kit's daemon end to end: ``power = "sysfs"`` on a fake power-supply tree and
 ``modem = "mmcli"`` on a stand-in mmcli printing recorded output; the console gets both in
-the ``parts`` report, /healthz lists them, and the kiosk page's state carries the battery."""
+the ``parts`` report, /healthz lists them, and the kiosk page's state carries the battery.
+Only a kit (``profile = "mobile"``) gets the offline-capture outbox and its kiosk routes."""
 
 from __future__ import annotations
 
@@ -71,3 +72,32 @@ async def test_the_kit_reports_battery_and_modem(kit: Terminal, console: FakeCon
                 break
             await asyncio.sleep(0.1)
     assert state["battery"] == {"level": 10, "charging": False, "low": True}
+
+
+@pytest.mark.parametrize("profile", ["kiosk", "mobile"])
+async def test_only_a_mobile_kit_has_an_outbox(
+    console: FakeConsole, tmp_path: Path, profile: str
+) -> None:
+    """The outbox, its upload task and ``/api/outbox*`` are built for ``profile = "mobile"``
+    alone: a stationary terminal answers 404 there and makes no outbox folder."""
+    data_dir = tmp_path / "data"
+    config = replace(
+        Config(), console_url=console.url, data_dir=data_dir, kiosk_port=0, pin_factory="mock",
+        ice_host_addresses=("127.0.0.1",), printer="fake", card_reader="fake", profile=profile,
+    )  # fmt: skip
+    mobile = profile == "mobile"
+    with terminal_in_thread(config, "secret") as term:
+        await wait_for(lambda: any(isinstance(m, Hello) for m in console.received), within=10)
+        assert (term.outbox is not None) == mobile
+        await wait_for(lambda: term.outbox is None or term.outbox.running, within=10)
+        base = f"http://127.0.0.1:{term.kiosk_port}"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(base + "/api/outbox") as resp:
+                assert resp.status == (200 if mobile else 404)
+                assert ("pending" in await resp.json()) == mobile
+            async with http.post(base + "/api/outbox/capture", json={}) as resp:
+                answer = await resp.json()
+            # the kit's outbox answers (it has no console key from this fake console yet)
+            expected = ("no_key", 409) if mobile else ("not_found", 404)
+            assert (answer["error"]["code"], resp.status) == expected, answer
+    assert (data_dir / "outbox").is_dir() == mobile

@@ -144,7 +144,8 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("POST", "/api/v1/calls/{call_id}/print"): Spec(
         "caseworker", allowed=frozenset({415}), tenant_objects=False),
     ("GET", "/api/v1/print-jobs/{job_id}"): Spec(TERMINAL),
-    # kits' offline documents; a terminal of the other municipality: test_kit_documents.py
+    # kits' offline documents (mobile kits only; a stationary terminal gets 403, a kit of the
+    # other municipality its own inbox only: test_kit_documents.py)
     ("GET", "/api/v1/kit-key"): Spec(TERMINAL),
     ("PUT", "/api/v1/kit-documents/{document_id}"): Spec(TERMINAL),
     # --- mobile kits ---

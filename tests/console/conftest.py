@@ -181,6 +181,27 @@ async def seed(store: Store) -> Seed:
 
 
 @dataclass
+class Kits2:
+    """The mobile kits' credentials and ids (one per municipality)."""
+
+    a: str
+    b: str
+    a_id: str
+    b_id: str
+
+
+@pytest.fixture
+async def kits(store: Store, seed: Seed) -> Kits2:
+    """A mobile kit in Aldorf and one in Bestadt, enrolled (``kind = "mobile"``) and redeemed."""
+    enroller = Enroller(store)
+    creds = []
+    for muni, name in [("Aldorf", "Koffer Aldorf"), ("Bestadt", "Koffer Bestadt")]:
+        record, code = await enroller.add_terminal(muni, name, 1, kind="mobile")
+        creds.append((record.id, (await enroller.redeem(code)).credential))
+    return Kits2(a=creds[0][1], b=creds[1][1], a_id=creds[0][0], b_id=creds[1][0])
+
+
+@dataclass
 class RunningConsole:
     """A console served by hypercorn on 127.0.0.1."""
 

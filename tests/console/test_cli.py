@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from console import enroll
 from console.__main__ import main
 from console.config import load_config
-from console.enroll import hash_code
+from console.enroll import hash_code, new_terminal_id
 from console.store import Database, Store
 
 CODE_RE = re.compile(r"^[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}$")
@@ -74,6 +75,40 @@ def test_setup_commands(
     import asyncio
 
     asyncio.run(check())
+
+
+def test_terminal_ids_never_start_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A leading '-' made ``bt-console new-code ID`` read the id as an option (1 id in 64)."""
+    ids = [new_terminal_id() for _ in range(2000)]  # the old ids: 31 expected with a '-'
+    assert not [i for i in ids if i.startswith("-")]
+    assert len(set(ids)) == len(ids) and all(len(i) == 12 and "." not in i for i in ids)
+    drawn = iter(["-dashFirst12", "Plain-id_123"])
+    monkeypatch.setattr(enroll.secrets, "token_urlsafe", lambda _n: next(drawn))
+    assert new_terminal_id() == "Plain-id_123"
+
+
+def test_new_code_for_an_older_id_starting_with_a_dash(
+    data_dir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ids made before they avoided a leading '-' still get codes: ``new-code -- ID``."""
+    assert main(["migrate"]) == 0
+    assert main(["add-municipality", "Aldorf"]) == 0
+    monkeypatch.setattr(enroll, "new_terminal_id", lambda: "-old-id_1234")
+    assert main(["add-terminal", "--municipality", "Aldorf", "Rathaus"]) == 0
+    assert "(id -old-id_1234)" in capsys.readouterr().err
+    assert main(["new-code", "--code-ttl-hours", "1", "--", "-old-id_1234"]) == 0
+    assert CODE_RE.match(capsys.readouterr().out.strip())
+    with pytest.raises(SystemExit) as usage:  # without '--' argparse takes it for an option
+        main(["new-code", "-old-id_1234"])
+    assert usage.value.code == 2
+    assert "new-code -- ID" in _help(capsys, ["new-code", "--help"])
+
+
+def _help(capsys: pytest.CaptureFixture[str], argv: list[str]) -> str:
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(argv)
+    return capsys.readouterr().out
 
 
 @pytest.mark.both_backends

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -45,27 +44,8 @@ from protocol.messages import (
     StaffSignout,
 )
 from tests.console.admin_setup import call, tenants
-from tests.console.conftest import PASSWORD, RunningConsole, Seed, cheap_passwords
+from tests.console.conftest import PASSWORD, Kits2, RunningConsole, Seed, cheap_passwords
 from tests.console.helpers import Peer, caseworker, csrf_from, login, terminal
-
-
-@dataclass
-class Kits2:
-    """The mobile kits' credentials and ids (one per municipality)."""
-
-    a: str
-    b: str
-    a_id: str
-
-
-@pytest.fixture
-async def kits(store: Store, seed: Seed) -> Kits2:
-    enroller = Enroller(store)
-    creds = []
-    for muni, name in [("Aldorf", "Koffer Aldorf"), ("Bestadt", "Koffer Bestadt")]:
-        record, code = await enroller.add_terminal(muni, name, 1, kind="mobile")
-        creds.append((record.id, (await enroller.redeem(code)).credential))
-    return Kits2(a=creds[0][1], b=creds[1][1], a_id=creds[0][0])
 
 
 async def kit(http: aiohttp.ClientSession, console: RunningConsole, credential: str) -> Peer:

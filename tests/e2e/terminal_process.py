@@ -175,11 +175,17 @@ class TerminalProcess:
 
 @contextlib.contextmanager
 def terminal_in_namespace(
-    base: Path, *, heartbeat_s: float = 2.0, console_env: dict[str, str] | None = None
+    base: Path,
+    *,
+    heartbeat_s: float = 2.0,
+    console_env: dict[str, str] | None = None,
+    mobile: bool = False,
 ) -> Iterator[tuple[Netns, Console, TerminalProcess]]:
     """A seeded console (:func:`seed_console`) on the host side of a new namespace's veth
     pair and its enrolled terminal daemon inside, both running; afterwards the namespace's
-    link is restored and both are stopped. ``console_env``: more ``BT_CONSOLE_*`` settings."""
+    link is restored and both are stopped. ``console_env``: more ``BT_CONSOLE_*`` settings.
+    ``mobile``: the terminal is Adorf's mobile kit "Koffer Adorf" instead of the seeded
+    stationary one (enrolled with ``add-terminal --mobile``, run with ``profile = mobile``)."""
     with network_namespace() as ns:
         settings = {
             "BT_CONSOLE_COOKIE_SECURE": "false",  # plain http on the veth address, not loopback
@@ -188,8 +194,14 @@ def terminal_in_namespace(
         console = Console(base / "console", heartbeat_s=heartbeat_s, host=ns.host_ip,
                           extra_env=settings)  # fmt: skip
         code = seed_console(console)
+        extra_env: dict[str, str] = {}
+        if mobile:
+            added = console.cli("add-terminal", "--mobile", "--municipality", "Adorf",
+                                "Koffer Adorf")  # fmt: skip
+            code = added.splitlines()[-1]
+            extra_env["BT_TERMINAL_PROFILE"] = "mobile"
         console.start()
-        terminal = TerminalProcess(console, base / "terminal", netns=ns)
+        terminal = TerminalProcess(console, base / "terminal", netns=ns, extra_env=extra_env)
         try:
             enroll_terminal(console, code, base / "terminal")
             terminal.start()

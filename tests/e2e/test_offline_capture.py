@@ -2,13 +2,15 @@
 
 The console runs as its own process on the host side of a veth pair; the terminal daemon
 (``bt-terminal run``) inside a network namespace (tests/netns.py), as on a kit with an LTE
-stick. Staff capture documents through the kiosk API while the namespace's link is cut;
-the files on the kit are sealed (no JPEG in them, and only the console's private kit key,
-read here from the console's data directory, opens them). When the link returns every
-document arrives in the case inbox of the terminal's municipality exactly once and leaves
-the kit. Then the daemon is killed with SIGKILL twice: once after the console stored an
-upload but before the kit heard so (the console's success answers are dropped by nft),
-once mid-upload on a throttled link; restarted, it delivers each document once.
+stick. The terminal is a mobile kit (``bt-console add-terminal --mobile``, ``profile =
+"mobile"``): the console takes kit documents from no other. Staff capture documents through
+the kiosk API while the namespace's link is cut; the files on the kit are sealed (no JPEG in
+them, and only the console's private kit key, read here from the console's data directory,
+opens them). When the link returns every document arrives in the case inbox of the kit's
+municipality exactly once and leaves the kit. Then the daemon is killed with SIGKILL twice:
+once after the console stored an upload but before the kit heard so (the console's success
+answers are dropped by nft), once mid-upload on a throttled link; restarted, it delivers
+each document once.
 Measured times are printed (``-s``); the caseworker page listing what arrived is screenshot to
 test-artifacts/e2e/console-inbox-kit-documents.png.
 """
@@ -93,7 +95,8 @@ class Rig:
 
 @pytest.fixture(scope="module")
 def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
-    with terminal_in_namespace(tmp_path_factory.mktemp("kit")) as (ns, console, terminal):
+    base = tmp_path_factory.mktemp("kit")
+    with terminal_in_namespace(base, mobile=True) as (ns, console, terminal):
         yield Rig(ns, console, terminal)
 
 
