@@ -18,18 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.browser import CHROMIUM
 from tests.e2e.harness import (
-    PASSWORD,
     Console,
-    chromiums,
     enroll_terminal,
     frames_decoded,
-    login,
     seed_console,
     wait_for,
 )
-from tests.e2e.terminal_process import TerminalProcess
+from tests.e2e.terminal_process import TerminalProcess, kiosk_and_caseworker
 from tests.link_shaper import Shape, ShapedLink, shaped_namespace
 
 CAMERA_PC = "window.btConsole.pcs.camera"
@@ -168,14 +164,7 @@ def shaped_call(base: Path) -> Iterator[ShapedCall]:
         try:
             enroll_terminal(console, code, base / "terminal")
             terminal.start()
-            secure = f"--unsafely-treat-insecure-origin-as-secure={console.url}"
-            kiosk_browser = ns.wrapper(CHROMIUM, base)
-            with chromiums(kiosk_browser, CHROMIUM, args=[secure]) as (inside, outside):
-                kiosk = inside.new_context().new_page()
-                kiosk.goto(terminal.kiosk_url + "/")
-                kiosk.wait_for_selector('[data-test=state][data-state="idle"]')
-                anna = outside.new_context().new_page()
-                login(anna, console.url, "anna", PASSWORD)
+            with kiosk_and_caseworker(ns, base, console, terminal) as (kiosk, anna):
                 yield ShapedCall(link, console, terminal, anna, kiosk)
         finally:
             link.clear()

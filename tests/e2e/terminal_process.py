@@ -24,12 +24,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.browser import CHROMIUM
 from tests.e2e.harness import (
     BIN,
+    PASSWORD,
     Console,
+    chromiums,
     enroll_terminal,
     free_port,
     get_json,
+    login,
     seed_console,
     source_path,
     wait_for,
@@ -210,3 +214,21 @@ def terminal_in_namespace(
             ns.restore()
             terminal.stop()
             console.stop()
+
+
+@contextlib.contextmanager
+def kiosk_and_caseworker(
+    ns: Netns, base: Path, console: Console, terminal: TerminalProcess
+) -> Iterator[tuple[Any, Any]]:
+    """The kiosk page in a Chromium inside ``ns`` (on ``idle``) and Anna's console page in
+    one outside, signed in: ``(kiosk, anna)``."""
+    # The console is on the veth address, not loopback: camera and microphone need a secure
+    # context, which Chromium grants such an origin only when told to.
+    secure = f"--unsafely-treat-insecure-origin-as-secure={console.url}"
+    with chromiums(ns.wrapper(CHROMIUM, base), CHROMIUM, args=[secure]) as (inside, outside):
+        kiosk = inside.new_context().new_page()
+        kiosk.goto(terminal.kiosk_url + "/")
+        kiosk.wait_for_selector('[data-test=state][data-state="idle"]')
+        anna = outside.new_context().new_page()
+        login(anna, console.url, "anna", PASSWORD)
+        yield kiosk, anna

@@ -20,16 +20,16 @@ from typing import Any
 
 import pytest
 
-from tests.browser import CHROMIUM
 from tests.e2e.harness import (
-    PASSWORD,
     Console,
-    chromiums,
     frames_decoded,
-    login,
     wait_for,
 )
-from tests.e2e.terminal_process import TerminalProcess, terminal_in_namespace
+from tests.e2e.terminal_process import (
+    TerminalProcess,
+    kiosk_and_caseworker,
+    terminal_in_namespace,
+)
 from tests.netns import Netns, available
 
 pytestmark = [
@@ -59,16 +59,7 @@ def rig(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Rig]:
     settings = {"BT_CONSOLE_CALL_HOLD_S": str(HOLD_S)}
     with terminal_in_namespace(base, heartbeat_s=15.0, console_env=settings) as parts:
         ns, console, terminal = parts
-        # the console is on the veth address, not loopback: camera and microphone need a
-        # secure context, which Chromium grants such an origin only when told to
-        secure = f"--unsafely-treat-insecure-origin-as-secure={console.url}"
-        kiosk_browser = ns.wrapper(CHROMIUM, base)
-        with chromiums(kiosk_browser, CHROMIUM, args=[secure]) as (inside, outside):
-            kiosk = inside.new_context().new_page()
-            kiosk.goto(terminal.kiosk_url + "/")
-            kiosk.wait_for_selector('[data-test=state][data-state="idle"]')
-            anna = outside.new_context().new_page()
-            login(anna, console.url, "anna", PASSWORD)
+        with kiosk_and_caseworker(ns, base, console, terminal) as (kiosk, anna):
             yield Rig(ns, console, terminal, anna, kiosk)
 
 
