@@ -20,6 +20,7 @@ link: out of signal in a basement, the staff home stays usable for offline captu
 
 from __future__ import annotations
 
+import logging
 import time
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,9 @@ from protocol.messages import (
 
 STAFF_IDLE = "staff-idle"
 STAFF_EXPIRED = "staff-expired"
+MAX_SESSION_S = 24 * 3600.0
+"""Longer than any staff session the console grants (8 h): beyond it the clocks disagree."""
+log = logging.getLogger(__name__)
 
 
 class StaffDesk:
@@ -101,7 +105,12 @@ class StaffDesk:
             self.session = message
             self.pending = self.error = self.retry_after_s = None
             self._timers.start(STAFF_IDLE, self.idle_s)
-            self._timers.start(STAFF_EXPIRED, max(0.0, message.expires_at - self._wall_clock()))
+            remaining = message.expires_at - self._wall_clock()
+            if 0 < remaining <= MAX_SESSION_S:
+                self._timers.start(STAFF_EXPIRED, remaining)
+            else:  # a session just granted cannot have ended: this clock is off, not the console's
+                log.warning("the kit's clock disagrees with the console's by %.0f s: the staff "
+                            "session ends when the console says so", -remaining)  # fmt: skip
             return True
         if isinstance(message, StaffSigninFailed):
             if message.request_id == self.pending:

@@ -265,6 +265,28 @@ async def test_session_expiring_in_a_call_ends_after_it() -> None:
         task.cancel()
 
 
+async def test_a_kit_clock_off_by_hours_leaves_the_expiry_to_the_console() -> None:
+    """A Pi without a real-time clock may be hours off before its time sync: a session the
+    console just granted is not ended at once (nor kept for days) because of it."""
+    rig, task = await rig_of("mobile")
+    try:
+        await rig.post(LinkUp(WELCOME), LinkMessage(StaffSignedOut(reason="none")))
+        for expires_at in (time.time() - 3600, time.time() + 40 * 3600):
+            await rig.post(StaffSignInTyped(code="12345678"))
+            request_id = rig.signins()[-1].request_id
+            answer = StaffSignedIn(name="Anna", role="caseworker", expires_at=expires_at,
+                                   queues=QUEUES, request_id=request_id)  # fmt: skip
+            await rig.post(LinkMessage(answer))
+            await asyncio.sleep(0.05)
+            await rig.coordinator.idle()
+            assert rig.screen == "staff-home"
+            assert not rig.coordinator._timers.running("staff-expired")
+            await rig.post(StaffSignOutPressed())
+    finally:
+        await rig.coordinator.stop()
+        task.cancel()
+
+
 async def test_printer_health_on_the_staff_home(rig: MobileRig) -> None:
     await rig.signed_in()
     await rig.post(PartsChanged({"printer": "missing", "camera": "ok"}))
