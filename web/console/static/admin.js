@@ -19,25 +19,13 @@
   }
 
   function api(method, path, body) {
-    var options = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
-    if (method !== "GET") { options.headers["X-CSRF-Token"] = csrf; }
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (resp) {
-      if (resp.status === 204) { return null; }
-      return resp.json().catch(function () { return {}; }).then(function (data) {
-        if (!resp.ok) {
-          var code = data && data.error ? data.error.code : "";
-          var known = code ? t("admin.error." + code) : "";
-          var detail = data && data.error ? data.error.message : String(resp.status);
-          var message = known && known !== "admin.error." + code ? known : detail;
-          if (code === "conflict" || code === "invalid" || code === "invalid_hours") { message += " (" + detail + ")"; }
-          throw new Error(message);
-        }
-        return data;
-      });
+    return window.btApi.request(csrf, method, path, body).catch(function (err) {
+      if (err.status === undefined) { throw err; } // no answer at all
+      var code = err.code;
+      var known = code ? t("admin.error." + code) : "";
+      var message = known && known !== "admin.error." + code ? known : err.message;
+      if (code === "conflict" || code === "invalid" || code === "invalid_hours") { message += " (" + err.message + ")"; }
+      throw new Error(message);
     });
   }
 
@@ -47,16 +35,7 @@
   }
   function failed(err) { say(t("admin.error", { message: err.message }), true); }
 
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") { node.textContent = attrs[key]; }
-      else if (key === "checked" || key === "disabled" || key === "selected") { node[key] = Boolean(attrs[key]); }
-      else { node.setAttribute(key, attrs[key]); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
+  var el = window.btApi.el;
   function button(label, handler, extra) {
     var b = el("button", Object.assign({ type: "button", text: label }, extra || {}));
     b.addEventListener("click", handler);

@@ -14,34 +14,13 @@
   var status = root.querySelector("[data-test=visits-status]");
   var STATUSES = ["planned", "done", "cancelled"];
 
-  function api(method, path, body) {
-    var options = { method: method, headers: { "Accept": "application/json" }, credentials: "same-origin" };
-    if (method !== "GET") { options.headers["X-CSRF-Token"] = csrf; }
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(path, options).then(function (resp) {
-      if (resp.status === 204) { return null; }
-      return resp.json().catch(function () { return {}; }).then(function (data) {
-        if (!resp.ok) { throw new Error(data && data.error ? data.error.message : String(resp.status)); }
-        return data;
-      });
-    });
-  }
+  function api(method, path, body) { return window.btApi.request(csrf, method, path, body); }
   function say(text, isError) {
     status.textContent = text;
     status.classList.toggle("error", Boolean(isError));
   }
   function failed(err) { say(t("visits.error", { message: err.message }), true); }
-  function el(tag, attrs, children) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (key) {
-      if (key === "text") { node.textContent = attrs[key]; } else { node.setAttribute(key, attrs[key]); }
-    });
-    (children || []).forEach(function (child) { if (child) { node.appendChild(child); } });
-    return node;
-  }
+  var el = window.btApi.el;
   function removeButton(path, label) {
     var b = el("button", { type: "button", "class": "quiet danger-text", "data-test": "visit-delete",
       "aria-label": t("visits.delete") + ": " + label, text: t("visits.delete") });
