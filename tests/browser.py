@@ -8,6 +8,10 @@ browser fails the tests instead of skipping them.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -21,3 +25,17 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+@contextlib.asynccontextmanager
+async def async_chromium() -> AsyncIterator[Any]:
+    """Debian's Chromium, launched headless through Playwright's async API, closed after."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                           args=CHROMIUM_ARGS)  # fmt: skip
+        try:
+            yield browser
+        finally:
+            await browser.close()

@@ -126,6 +126,16 @@ def csrf_from(html: str) -> str:
     return found.group(1)
 
 
+async def sign_in_page(
+    page: Any, console: RunningConsole, username: str, password: str = PASSWORD
+) -> None:
+    """Sign a browser ``page`` in through the console's sign-in form."""
+    await page.goto(f"{console.base}/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("[data-test=login]")
+
+
 async def login(
     http: aiohttp.ClientSession, console: RunningConsole, username: str, password: str = PASSWORD
 ) -> aiohttp.ClientResponse:

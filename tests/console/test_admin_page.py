@@ -15,9 +15,10 @@ import pytest
 
 from console.i18n import Translations
 from console.store import Store
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import async_chromium
 from tests.console.admin_setup import Tenants, call, tenants
-from tests.console.conftest import PASSWORD, RunningConsole, Seed
+from tests.console.conftest import RunningConsole, Seed
+from tests.console.helpers import sign_in_page
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 WEB = Path(__file__).resolve().parents[2] / "web" / "console"
@@ -32,14 +33,8 @@ async def people(console: RunningConsole, store: Store, seed: Seed) -> AsyncIter
 
 @pytest.fixture
 async def browser(console: RunningConsole) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    async with async_chromium() as chromium:
         yield chromium
-        await chromium.close()
 
 
 async def signed_in(browser: Any, console: RunningConsole, username: str, lang: str) -> Any:
@@ -54,10 +49,7 @@ async def signed_in(browser: Any, console: RunningConsole, username: str, lang: 
     page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
     page.errors = errors
     page.on("dialog", lambda dialog: dialog.accept())
-    await page.goto(f"{console.base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("[data-test=login]")
+    await sign_in_page(page, console, username)
     await page.wait_for_url(f"{console.base}/")
     if username == "alice":
         assert not await page.is_visible("[data-test=to-admin]")

@@ -22,10 +22,10 @@ from console.directory import Branding, Directory, load_directory, safe_color
 from console.store import Store
 from console.store.models import Municipality
 from protocol.messages import OfficeStatus
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import async_chromium
 from tests.console.admin_setup import Tenants, call, tenants
-from tests.console.conftest import PASSWORD, RunningConsole, Seed
-from tests.console.helpers import Peer, terminal
+from tests.console.conftest import RunningConsole, Seed
+from tests.console.helpers import Peer, sign_in_page, terminal
 from tests.console.test_hub import World
 from tests.console.test_presence import B1, DIRECTORY, R1
 
@@ -123,14 +123,8 @@ async def test_a_change_reaches_the_connected_terminal_within_moments(
 
 @pytest.fixture
 async def browser(console: RunningConsole) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    async with async_chromium() as chromium:
         yield chromium
-        await chromium.close()
 
 
 async def sign_in(browser: Any, console: RunningConsole, username: str) -> Any:
@@ -138,10 +132,7 @@ async def sign_in(browser: Any, console: RunningConsole, username: str) -> Any:
     page = await context.new_page()
     page.errors = []
     page.on("pageerror", lambda err: page.errors.append(str(err)))
-    await page.goto(f"{console.base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("[data-test=login]")
+    await sign_in_page(page, console, username)
     await page.wait_for_url(f"{console.base}/")
     return page
 

@@ -19,9 +19,9 @@ import aiohttp
 import pytest
 
 from protocol.messages import Answered, CallRequest, Queued
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import async_chromium
 from tests.console.conftest import PASSWORD, RunningConsole, Seed, cheap_passwords
-from tests.console.helpers import terminal
+from tests.console.helpers import sign_in_page, terminal
 from tests.console.test_page import wait_until
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
@@ -45,15 +45,9 @@ PAGE_ERRORS: list[str] = []
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
     PAGE_ERRORS.clear()
-    async with async_playwright() as pw:
-        instance = await pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    async with async_chromium() as instance:
         yield instance
-        await instance.close()
     assert PAGE_ERRORS == [], "uncaught errors in the page"
 
 
@@ -61,10 +55,7 @@ async def signed_in(browser: Any, console: RunningConsole, username: str, locale
     context = await browser.new_context(viewport={"width": 1280, "height": 800}, locale=locale)
     page = await context.new_page()
     page.on("pageerror", lambda error: PAGE_ERRORS.append(str(error)))
-    await page.goto(f"{console.base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("[data-test=login]")
+    await sign_in_page(page, console, username)
     await page.wait_for_selector("[data-test=link-state][data-state=online]")
     return page
 

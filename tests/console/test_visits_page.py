@@ -14,8 +14,9 @@ import pytest
 
 from console.store import Store
 from protocol.messages import MobileOffice
-from tests.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.browser import async_chromium
 from tests.console.conftest import PASSWORD, RunningConsole, Seed, cheap_passwords
+from tests.console.helpers import sign_in_page
 from tests.console.test_fleet import HEALTHY, connect
 from tests.console.test_fleet_page import poll
 
@@ -24,26 +25,17 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 
 @pytest.fixture
 async def browser(console: RunningConsole, store: Store, seed: Seed) -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
     await store.add_caseworker(
         "Aldorf", "sina", "Sina Leitung", cheap_passwords().hash(PASSWORD), role="supervisor"
     )
-    async with async_playwright() as pw:
-        chromium = await pw.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
-        )
+    async with async_chromium() as chromium:
         yield chromium
-        await chromium.close()
 
 
 async def signed_in(browser: Any, console: RunningConsole, username: str) -> Any:
     context = await browser.new_context(viewport={"width": 1280, "height": 900}, locale="de-DE")
     page = await context.new_page()
-    await page.goto(f"{console.base}/login")
-    await page.fill("input[name=username]", username)
-    await page.fill("input[name=password]", PASSWORD)
-    await page.click("[data-test=login]")
+    await sign_in_page(page, console, username)
     await page.wait_for_url(f"{console.base}/")
     return page
 
