@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from appliance.media.adaptive import LinkSampler, figures_of
+from appliance.media.adaptive import Counters, LinkSampler, figures_of
 from appliance.media.quality import LADDER, LinkSample, QualityController, verdict
 
 BAD = LinkSample(loss=0.15, rtt_s=0.5)
@@ -128,17 +128,72 @@ def test_an_empty_ladder_is_refused() -> None:
 def test_sampler_counts_loss_over_its_window_and_forgets_old_rembs() -> None:
     clock = Clock()
     sampler = LinkSampler(clock, window_s=4)
-    assert sampler.sample(0, 0, None).loss is None
+    assert sampler.sample(Counters(0, 0)).loss is None
     sampler.remb(300_000)
     for second in range(1, 9):
         clock.now += 1
-        sample = sampler.sample(lost=second * 5, received=second * 95, rtt_s=0.2)
+        sample = sampler.sample(Counters(second * 5, second * 95, 0.2))
     assert sample.loss == pytest.approx(0.05)
     assert sample.remb_bps is None  # 8 s old
     sampler.remb(250_000)
     clock.now += 1
-    sample = sampler.sample(lost=40, received=9 * 95 + 100, rtt_s=0.2)  # no new loss
+    sample = sampler.sample(Counters(40, 9 * 95 + 100, 0.2))  # no new loss
     assert sample.loss is not None and sample.loss < 0.05
     assert sample.remb_bps == 250_000
     assert figures_of(sample).remb_kbps == 250
     assert figures_of(sample).rtt_ms == 200
+
+
+def test_sampler_sees_a_poor_second_at_full_video_and_waits_for_enough_packets_when_low() -> None:
+    clock = Clock()
+    sampler = LinkSampler(clock, window_s=3)
+    lost = received = 0
+    for _ in range(3):  # full video: 150 packets a second, none lost
+        clock.now += 1
+        received += 150
+        sampler.sample(Counters(lost, received, 0.05))
+    clock.now += 1  # the link turns poor: half of the next second's packets are lost
+    lost, received = lost + 75, received + 75
+    sample = sampler.sample(Counters(lost, received, 0.05))
+    assert sample.loss == pytest.approx(0.5)  # the last second alone, not diluted by 3 s
+    assert verdict(sample) == "severe"
+    for _ in range(4):  # a low rung: 12 packets a second, 2 of them lost
+        clock.now += 1
+        lost, received = lost + 2, received + 10
+        sample = sampler.sample(Counters(lost, received, 0.05))
+    assert sample.loss == pytest.approx(6 / 36)  # 3 s of it: one second is too few packets
+
+
+def test_the_videos_reports_decide_while_it_flows_not_the_sounds_late_ones() -> None:
+    clock = Clock()
+    sampler = LinkSampler(clock, window_s=3)
+    video, audio = Counters(0, 0, 0.2), Counters(0, 0, 0.2)
+    sampler.sample(video, audio)
+    for second in range(1, 5):  # a low rung that fits: 10 video packets a second, none lost
+        clock.now += 1
+        video = Counters(0, second * 10, 0.2)
+        if second == 2:  # the sound's report, late, with the loss of a flood before the step
+            audio = Counters(75, 170, 0.9)
+        sample = sampler.sample(video, audio)
+        assert sample.loss == 0.0 and sample.rtt_s == 0.2, second
+    for _ in range(3):  # audio only: the video sends nothing, the sound's reports are all
+        clock.now += 1
+        sample = sampler.sample(video, audio)
+    sample = sampler.sample(video, Counters(80, 420, 0.3))
+    assert sample.loss == pytest.approx(5 / 255) and sample.rtt_s == 0.3
+    clock.now += 1
+    assert sampler.sample(video, None).rtt_s == 0.2  # too few packets: the latest round trip
+
+
+def test_a_change_of_rung_restarts_the_count() -> None:
+    clock = Clock()
+    sampler = LinkSampler(clock, window_s=5)
+    sampler.sample(Counters(0, 0))
+    clock.now += 1
+    assert sampler.sample(Counters(60, 60)).loss == pytest.approx(0.5)  # the flood
+    sampler.restart()  # stepped down
+    assert sampler.sample(Counters(60, 60)).loss is None  # nothing sent on the new rung yet
+    for second in range(1, 4):
+        clock.now += 1
+        sample = sampler.sample(Counters(60 + (second == 3), 60 + 10 * second))
+    assert sample.loss == pytest.approx(1 / 31)  # the new rung's own packets only
