@@ -20,13 +20,13 @@ continuity goal of 95 %; without the ladder (measured before it existed, same li
 at 640x480 with 26-66 % audio continuity, and the terminal took the link for lost every 8-10 s
 (the call was held and resumed again and again).
 
-Measured on the development machine (2 cores shared, load 4-7), 10 s per phase: clean
-22-25 fps at 640x480, sound 93-100 %; poor: the caseworker's page at ``low`` or ``audio_only``,
-with the caps of 100/40 kbit/s 1-2 fps at 160x120, with 150/60 kbit/s 6.6 fps (the ladder also
-spends stretches at sound only after a failed step up), sound 91-98 % continuous, round trip
-220 ms once the caseworker's video was capped (605-732 ms before); step down 3.8-8.3 s, back at
-full 12.6-18.4 s. With three busy loops beside it on the 2 cores the step down took 5.4-15.4 s
-(longer than the smoke test's 10 s of settling).
+Measured on the development machine (2 cores), 10 s per phase: clean 25 fps at 640x480,
+sound 100 %; poor: the caseworker's page at ``reduced`` (320x240 at 14.9 fps) or ``low``
+(160x120 at 8 fps), no freezes, sound 96-98 % continuous, round trip 210-255 ms; step down
+3.0-4.0 s, back at full 3.2-16.6 s, the same with two busy loops beside it on the 2 cores.
+Before the retransmission budget and the video-only loss count (same machine, same link):
+160x120 at 6.4-6.6 fps with 1-8 freezes, sound 64-98 %, step down 3.8-8.3 s quiet and up to
+15 s loaded, and stretches at sound only.
 """
 
 from __future__ import annotations

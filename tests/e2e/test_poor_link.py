@@ -31,9 +31,10 @@ pytestmark = [
 ]
 
 STEP_DOWN_LIMIT_S = 15.0
-"""Measured 3-6 s from the shaping to the caseworker's page showing the lower level."""
+"""Measured 3.0-4.0 s from the shaping to the caseworker's page showing the lower level, quiet
+or with two busy loops beside it (4.5-8.2 s and once never, before the retransmission budget)."""
 RECOVER_LIMIT_S = 40.0
-"""Measured 10-15 s from low back to full; a failed step up on the poor line doubles the
+"""Measured 3-17 s from low back to full; a failed step up on the poor line doubles the
 wait before the next one (up to 20 s), which this limit allows for."""
 SHAPED_S = 12.0
 SCREEN_CAP_JS = """() => {
