@@ -23,6 +23,11 @@ The controller decides from what the caseworker's browser reports back over RTCP
 - **up** slowly: only after ``up_after_s`` of good samples, one step at a time. If a step up
   turns bad within ``up_after_s``, the wait before the next try doubles (up to
   ``max_up_after_s``): the ladder does not bounce between two rungs on a line at its limit.
+  The step up to the full rung waits ``full_factor`` times as long (15 s, then 30 s, 60 s):
+  it is the one rung without a cap (aiortc's encoder sends at least 250 kbit/s), so on a line
+  that carries ``reduced`` well but not ``full`` each try floods it for the seconds it takes
+  to step down again (measured on 300 kbit/s: ``reduced`` fitted at 3 % loss, and with the
+  same wait as the other rungs the ladder tried ``full`` every 5-20 s).
 
 The thresholds sit apart (hysteresis): "bad" is loss >= 8 % or a round trip >= 600 ms; "good"
 is loss < 4 % and a round trip below 400 ms; in between nothing changes. A mobile line's 3 %
@@ -111,6 +116,7 @@ class QualityController:
         settle_s: float = 4.0,
         up_after_s: float = 5.0,
         max_up_after_s: float = 20.0,
+        full_factor: float = 3.0,
         lowest: int | None = None,
     ) -> None:
         if not ladder:
@@ -121,8 +127,10 @@ class QualityController:
         self._down_after = down_after_s
         self._settle = settle_s
         self._base_up = up_after_s
-        self._up_after = up_after_s
         self._max_up = max_up_after_s
+        self._full_factor = full_factor
+        self._backoff = [up_after_s] * len(ladder)
+        """Per rung: the wait before a step up to it, doubled after each failed try."""
         now = clock()
         self._level = 0
         self._changed_at = now
@@ -161,17 +169,25 @@ class QualityController:
             return None
         if self._good_since is None:
             self._good_since = now
-        if self._stepped_up_at is not None and now - self._stepped_up_at >= self._up_after:
+        if (
+            self._stepped_up_at is not None
+            and now - self._stepped_up_at >= self._backoff[self._level]
+        ):
             self._stepped_up_at = None  # the last step up held: back to the short wait
-            self._up_after = self._base_up
-        if self._level > 0 and now - self._good_since >= self._up_after:
+            self._backoff[self._level] = self._base_up
+        if self._level > 0 and now - self._good_since >= self._up_wait(self._level - 1):
             return self._step_up(now)
         return None
 
+    def _up_wait(self, level: int) -> float:
+        """The good spell needed before a step up to ``level``."""
+        return self._backoff[level] * (self._full_factor if level == 0 else 1.0)
+
     def _step_down(self, now: float, steps: int) -> Rung | None:
         self._bad_since = None
-        if self._stepped_up_at is not None and now - self._stepped_up_at < self._up_after:
-            self._up_after = min(self._up_after * 2, self._max_up)  # that step up was too much
+        level = self._level
+        if self._stepped_up_at is not None and now - self._stepped_up_at < self._backoff[level]:
+            self._backoff[level] = min(self._backoff[level] * 2, self._max_up)  # it was too much
         self._stepped_up_at = None
         if self._level >= self._lowest:
             return None

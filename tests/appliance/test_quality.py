@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from appliance.media.adaptive import Counters, LinkSampler, figures_of
@@ -87,15 +89,17 @@ def test_steps_back_up_after_a_good_spell() -> None:
     controller = QualityController(clock=clock, up_after_s=5)
     run(controller, clock, BAD, 20)
     assert controller.rung.name == "audio_only"
-    assert run(controller, clock, GOOD, 4) == []
-    changes = run(controller, clock, GOOD, 20)
-    assert changes == ["low", "reduced", "full"]
+    assert run(controller, clock, GOOD, 5) == []
+    assert run(controller, clock, GOOD, 1) == ["low"]
+    assert run(controller, clock, GOOD, 6) == ["reduced"]  # 5 s from the next good second
+    assert run(controller, clock, GOOD, 15) == []  # the uncapped full rung: three times as long
+    assert run(controller, clock, GOOD, 1) == ["full"]
 
 
 def test_a_failed_step_up_doubles_the_wait() -> None:
     clock = Clock()
     controller = QualityController(
-        clock=clock, up_after_s=5, down_after_s=2, settle_s=3, max_up_after_s=40
+        clock=clock, up_after_s=5, down_after_s=2, settle_s=3, max_up_after_s=40, full_factor=1
     )
     run(controller, clock, BAD, 5)
     assert controller.rung.name == "reduced"
@@ -111,6 +115,24 @@ def test_a_failed_step_up_doubles_the_wait() -> None:
     assert run(controller, clock, GOOD, 25) == []
     assert run(controller, clock, BAD, 3) == ["reduced"]
     assert run(controller, clock, GOOD, 6) == ["full"]
+
+
+def test_a_line_that_carries_reduced_but_not_full_tries_full_ever_more_rarely() -> None:
+    clock = Clock()
+    controller = QualityController(clock=clock, up_after_s=5, down_after_s=2, settle_s=3)
+    run(controller, clock, BAD, 5)
+    assert controller.rung.name == "reduced"
+    tries = []
+    for _ in range(200):  # 200 s: good on reduced, a flood (severe) whenever it tries full
+        clock.now += 1.0
+        sample = SEVERE if controller.level == 0 else GOOD
+        if controller.observe(sample) is LADDER[0]:
+            tries.append(clock.now)
+    gaps = [round(b - a) for a, b in itertools.pairwise(tries)]
+    # each try: 3 s on full until the flood is judged (settling), two rungs down to low, 6 s
+    # there, then 30, 60 and at most 60 s on reduced (the first wait was 15 s)
+    assert gaps == [40, 70, 70], gaps
+    assert tries[0] - 100 == 5 + 1 + 15  # 5 s bad, then 15 s from the first good second
 
 
 def test_lowest_keeps_video() -> None:

@@ -51,9 +51,11 @@ STATS_JS = """async (pc) => {
       out.concealed = s.concealedSamples || 0;
       out.audio_packets = s.packetsReceived || 0;
     }
-    if (s.type === "candidate-pair" && s.nominated && s.currentRoundTripTime !== undefined) {
-      out.rtt_s = s.currentRoundTripTime;
-    }
+  });
+  // the pair the transport uses: an earlier nominated pair keeps a stale round trip
+  report.forEach((t) => {
+    const pair = t.type === "transport" && report.get(t.selectedCandidatePairId);
+    if (pair && pair.currentRoundTripTime !== undefined) { out.rtt_s = pair.currentRoundTripTime; }
   });
   return out;
 }"""
