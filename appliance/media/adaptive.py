@@ -13,8 +13,7 @@ REMB noted by :class:`SenderCap`), turns them into a :class:`~appliance.media.qu
 over the shortest span back from now that holds enough packets (:data:`ENOUGH_PACKETS`, at most
 :data:`WINDOW_S`: 1 lost packet out of 10 is not 10 % loss, but at full video one report is
 plenty, and every second spent sending too much floods the link), and hands it to the
-controller. A change of rung is applied to the
-track and reported through ``on_change``.
+controller. A change of rung is applied to the track and reported through ``on_change``.
 """
 
 from __future__ import annotations

@@ -21,7 +21,7 @@ The controller decides from what the caseworker's browser reports back over RTCP
   the packets lost, or a second of round trip: the queue is overflowing) jumps two steps at
   once. Then ``settle_s`` for the step's effect to show before the next one.
 - **up** slowly: only after ``up_after_s`` of good samples, one step at a time. If a step up
-  turns bad within ``up_after_s``, the wait before the next try doubles (up to
+  turns bad within ``up_after_s``, the wait before the next try to that rung doubles (up to
   ``max_up_after_s``): the ladder does not bounce between two rungs on a line at its limit.
   The step up to the full rung waits ``full_factor`` times as long (15 s, then 30 s, 60 s):
   it is the one rung without a cap (aiortc's encoder sends at least 250 kbit/s), so on a line
