@@ -117,15 +117,29 @@ class UsageRecorder:
         self._wake.set()
 
     async def flush(self) -> None:
-        """Write every changed record now; on a database error they stay marked."""
+        """Write every changed record now; on a database error they stay marked.
+
+        The upsert runs in its own task that cancellation does not reach (as the audit log's
+        insert, console/audit.py): cancelled in the middle of the statement at shutdown, its
+        connection was dropped while SQLite's write lock was still taken, and the last flushes
+        of the audit log and of these records waited out the busy timeout and failed
+        ("database is locked", found by tests/console/test_ws_fuzz.py). Cancelled, this waits
+        for the write in flight and then lets the cancellation through.
+        """
         if not self._dirty:
             return
         ids, self._dirty = self._dirty, set()
         snapshot = {call_id: self._calls[call_id] for call_id in ids}
         self._writing = len(ids)
+        write = asyncio.ensure_future(self.store.save([call.row() for call in snapshot.values()]))
         try:
-            await self.store.save([call.row() for call in snapshot.values()])
-        except BaseException:  # a database error, or cancelled mid-write: try again later
+            try:
+                await asyncio.wait([write])  # cancelling the wait leaves the write running
+            except asyncio.CancelledError:
+                await asyncio.wait([write])
+                raise
+            write.result()
+        except BaseException:  # a database error, or cancelled: the records are written again
             self._dirty |= ids
             raise
         finally:

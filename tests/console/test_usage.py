@@ -170,3 +170,41 @@ async def test_a_call_whose_end_was_lost_leaves_memory_after_a_day(store: Store)
     await recorder.flush()
     assert recorder.open_calls == 1  # "next" is still running; "lost" is forgotten
     assert (await records(store))["lost"]["outcome"] == "waiting"
+
+
+class SlowSave(UsageStore):
+    """The real store, but each save waits until the test lets it go on."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__(store.db)
+        self.started = asyncio.Event()
+        self.go_on = asyncio.Event()
+        self.finished = 0
+
+    async def save(self, rows: list[CallRow]) -> None:  # type: ignore[override]
+        self.started.set()
+        await self.go_on.wait()
+        await super().save(rows)
+        self.finished += 1
+
+
+async def test_a_flush_cancelled_mid_write_lets_the_write_finish_and_keeps_the_records(
+    store: Store,
+) -> None:
+    # Cut off mid-statement at shutdown, the write left SQLite's lock taken and the last
+    # flushes of the audit log and of these records failed ("database is locked").
+    slow = SlowSave(store)
+    recorder = UsageRecorder(slow, clock=lambda: T0 + 600)
+    recorder(CallRequested(T0, "c1", 1, "t1", 1, 1, None))
+    flushing = asyncio.create_task(recorder.flush())
+    await slow.started.wait()
+    flushing.cancel()
+    await asyncio.sleep(0.05)
+    assert not flushing.done()  # the cancelled flush waits for its write
+    slow.go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        await flushing
+    assert slow.finished == 1 and set(await records(store)) == {"c1"}
+    assert recorder.pending == 1  # still marked: the final flush writes it again (an upsert)
+    await recorder.flush()
+    assert recorder.pending == 0 and slow.finished == 2
