@@ -22,7 +22,7 @@ at 640x480 with 26-66 % audio continuity, and the terminal took the link for los
 
 Measured on the development machine (2 cores), 10 s per phase: clean 25 fps at 640x480,
 sound 100 %; poor: the caseworker's page at ``reduced`` (320x240 at 14.9 fps) or ``low``
-(160x120 at 8 fps), no freezes, sound 96-98 % continuous, round trip 210-255 ms; step down
+(160x120 at 8 fps), no freezes, sound 94-98 % continuous, round trip 210-255 ms; step down
 2.5-4.0 s, back at full 13.7-24.5 s (the step up to the uncapped full rung waits 15 s), the same
 with two busy loops beside it on the 2 cores.
 Before the retransmission budget and the video-only loss count (same machine, same link):
