@@ -152,7 +152,10 @@ async def test_message_flood_is_closed_and_others_stay_fast(
     # is a ping: 4400).
     assert set(flood.close_codes) <= {CLOSE_FLOOD, CLOSE_BAD_HELLO, 1006}, flood.close_codes
     assert len(flood.errors) <= flood.sockets + flood.seconds, "told once a second at most"
-    assert all('"rate_limited"' in e for e in flood.errors), flood.errors[:3]
+    # rate_limited; or, where a new socket's hello was the message dropped, hello_required for
+    # the ping after it (docs/protocol.md; the socket is then closed with 4400)
+    told = ('"rate_limited"', '"hello_required"')
+    assert all(any(code in e for code in told) for e in flood.errors), flood.errors[:3]
     assert set(flood.refused) <= {429}, "reconnecting at once runs into the connection limit"
     assert (
         flood.sockets
