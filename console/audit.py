@@ -22,7 +22,7 @@ from sqlalchemy import insert
 from console.errors import StoreError
 from console.store.database import Database
 from console.store.models import AuditEntry
-from console.writer import write_when_woken
+from console.writer import wait_uncut, write_when_woken
 
 MAX_RETENTION_DAYS = 90
 MAX_DETAIL_CHARS = 1000
@@ -110,11 +110,7 @@ class AuditLog:
         self._writing = len(batch)
         write = asyncio.ensure_future(self._insert(batch))
         try:
-            try:
-                await asyncio.wait([write])  # cancelling the wait leaves the write running
-            except asyncio.CancelledError:
-                await asyncio.wait([write])
-                raise
+            await wait_uncut(write)
         finally:
             self._writing = 0
             failed = write.done() and (write.cancelled() or write.exception() is not None)

@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 
 from console.events import CallAnswered, CallEnded, CallRequested, CallTransferred, HubEvent
 from console.store.usage import CallRow, UsageStore
-from console.writer import write_when_woken
+from console.writer import wait_uncut, write_when_woken
 
 log = logging.getLogger(__name__)
 FORGET_AFTER_S = 12 * 3600.0
@@ -133,11 +133,7 @@ class UsageRecorder:
         self._writing = len(ids)
         write = asyncio.ensure_future(self.store.save([call.row() for call in snapshot.values()]))
         try:
-            try:
-                await asyncio.wait([write])  # cancelling the wait leaves the write running
-            except asyncio.CancelledError:
-                await asyncio.wait([write])
-                raise
+            await wait_uncut(write)
             write.result()
         except BaseException:  # a database error, or cancelled: the records are written again
             self._dirty |= ids

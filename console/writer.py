@@ -13,10 +13,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from console.errors import StoreError
 
 log = logging.getLogger(__name__)
+
+
+async def wait_uncut(write: asyncio.Future[Any]) -> None:
+    """Wait for ``write`` (a task of its own) to end; cancelled meanwhile, still wait for it,
+    then let the cancellation through. A write cut off in the middle could have committed
+    already (written twice when retried) or leave SQLite's write lock taken (every later
+    writer failing with "database is locked")."""
+    try:
+        await asyncio.wait([write])  # cancelling the wait leaves the write running
+    except asyncio.CancelledError:
+        await asyncio.wait([write])
+        raise
 
 
 async def write_when_woken(
